@@ -1,0 +1,232 @@
+"""Repositories: per-task base snapshots, per-episode workspaces and the trusted diff.
+
+A base snapshot (built once per task, cached) holds:
+- `tree/`        the files at base_commit plus a `.git` with that one commit and nothing after it;
+- `harness.git/` a bare copy of that git directory which only the harness uses;
+- `manifest.json` path -> [mode, blob id] of the base tree.
+Each episode's workspace is a copy of `tree/`. The diff is computed by hashing the workspace
+in Python (symlinks are never followed) and asking git, through `harness.git` and a
+throwaway index, to render the change; the agent's `.git` is never read (DESIGN.md 6, 7).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import tempfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+from .cache import build_once, cache_root
+from .errors import RepoError
+from .git import GIT_IDENTITY, run_git
+from .suites import embedded_reference
+from .tasks import Task
+
+__all__ = ["BaseSnapshot", "base_snapshot", "make_workspace", "extract_diff", "apply_diff", "JUNK_NAMES"]
+
+# Untracked build debris never counts as a change.
+JUNK_NAMES = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"})
+_ZERO = "0" * 40
+
+
+@dataclass(frozen=True)
+class BaseSnapshot:
+    """A task's prepared base: see the module docstring."""
+
+    root: Path
+    base_commit: str
+
+    @property
+    def tree(self) -> Path:
+        return self.root / "tree"
+
+    @property
+    def harness_git(self) -> Path:
+        return self.root / "harness.git"
+
+    def manifest(self) -> dict[str, tuple[str, str]]:
+        data = json.loads((self.root / "manifest.json").read_text())
+        return {path: (mode, sha) for path, (mode, sha) in data.items()}
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text)[:80]
+
+
+def base_snapshot(task: Task) -> BaseSnapshot:
+    """The task's base snapshot, built on first use (locked, atomic)."""
+    root = cache_root() / "snapshots" / f"{_safe_name(task.instance_id)}-{task.base_commit[:12]}"
+    root.parent.mkdir(parents=True, exist_ok=True)
+    build_once(root, lambda tmp: _build_snapshot(task, tmp))
+    return BaseSnapshot(root=root, base_commit=task.base_commit)
+
+
+def _copy_traversable(src: Traversable, dest: Path) -> None:
+    dest.mkdir(parents=True, exist_ok=True)
+    for entry in sorted(src.iterdir(), key=lambda e: e.name):
+        if entry.name in JUNK_NAMES or entry.name.endswith(".pyc"):
+            continue
+        if entry.is_dir():
+            _copy_traversable(entry, dest / entry.name)
+        else:
+            (dest / entry.name).write_bytes(entry.read_bytes())
+            os.chmod(dest / entry.name, 0o644)
+
+
+def _build_snapshot(task: Task, root: Path) -> None:
+    reference = embedded_reference(task.repo)
+    if reference is None:
+        raise RepoError(
+            f"{task.instance_id}: no source for repository {task.repo!r}. Embedded suites build their "
+            "repositories themselves; other repositories need local mirrors, which this version "
+            "does not support yet."
+        )
+    tree = root / "tree"
+    _copy_traversable(reference, tree)
+    run_git(["init", "-q", "--template=", str(tree)], cwd=root)
+    # The base tree is the reference with the task's fix and its tests taken back out.
+    for patch, what in ((task.test_patch, "test_patch"), (task.patch, "patch")):
+        if patch.strip():
+            proc = run_git(["apply", "-R", "--whitespace=nowarn", "-"], cwd=tree, input=patch.encode(), check=False)
+            if proc.returncode != 0:
+                raise RepoError(f"{task.instance_id}: cannot reverse its {what} on the reference tree: "
+                                f"{proc.stderr.decode('utf-8', 'replace').strip()}")
+    run_git(["add", "-A"], cwd=tree)
+    date = task.created_at or "2024-01-01T00:00:00Z"
+    run_git(["commit", "-q", "--no-verify", "-m", f"Snapshot of {task.repo}"], cwd=tree,
+            env={**GIT_IDENTITY, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date})
+    head = run_git(["rev-parse", "HEAD"], cwd=tree).stdout.decode().strip()
+    if head != task.base_commit:
+        raise RepoError(f"{task.instance_id}: rebuilt base is {head}, record says {task.base_commit}; "
+                        "the package data or the record is corrupt")
+    run_git(["gc", "-q", "--prune=now"], cwd=tree)  # pack it: faster copies, no stray objects
+    shutil.copytree(tree / ".git", root / "harness.git", symlinks=True)
+    run_git(["config", "core.bare", "true"], cwd=root, git_dir=root / "harness.git")
+    (root / "harness.git" / "index").unlink(missing_ok=True)
+    listing = run_git(["ls-tree", "-r", "-z", "--full-tree", "HEAD"], cwd=root, git_dir=root / "harness.git").stdout
+    manifest = {}
+    for entry in listing.decode("utf-8", "surrogateescape").split("\0"):
+        if entry:
+            meta, path = entry.split("\t", 1)
+            mode, _kind, sha = meta.split()
+            manifest[path] = [mode, sha]
+    (root / "manifest.json").write_text(json.dumps(manifest, sort_keys=True))
+
+
+def make_workspace(snapshot: BaseSnapshot, parent: Path) -> Path:
+    """A fresh copy of the base tree (copy-on-write where the filesystem supports it)."""
+    dest = Path(tempfile.mkdtemp(prefix="ws-", dir=parent)) / "testbed"
+    proc = subprocess.run(["cp", "-a", "--reflink=auto", str(snapshot.tree), str(dest)],
+                          capture_output=True, stdin=subprocess.DEVNULL)
+    if proc.returncode != 0:
+        raise RepoError(f"cannot copy the base tree: {proc.stderr.decode('utf-8', 'replace').strip()}")
+    return dest
+
+
+# ----------------------------------------------------------------------------- diff
+
+def _blob_id(data: bytes) -> str:
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def _read_nofollow(path: Path) -> bytes | None:
+    """File bytes without following a symlink; None if it is not a regular file any more."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read()
+    finally:
+        os.close(fd)
+
+
+def _walk(workspace: Path, manifest: dict[str, tuple[str, str]]) -> Iterator[tuple[str, str, bytes]]:
+    """Yield (path, mode, content) for every file in the workspace except .git and junk."""
+    for dirpath, dirnames, filenames in os.walk(workspace):
+        rel_dir = os.path.relpath(dirpath, workspace)
+        rel_dir = "" if rel_dir == "." else rel_dir + "/"
+        kept = []
+        for name in dirnames:
+            full = os.path.join(dirpath, name)
+            if rel_dir == "" and name == ".git":
+                continue
+            if os.path.islink(full):
+                filenames.append(name)  # a symlink to a directory is a file to git
+            elif name not in JUNK_NAMES:
+                kept.append(name)
+        dirnames[:] = sorted(kept)
+        for name in sorted(filenames):
+            rel = rel_dir + name
+            if name.endswith(".pyc") and rel not in manifest:
+                continue
+            full = os.path.join(dirpath, name)
+            st = os.lstat(full)
+            if stat.S_ISLNK(st.st_mode):
+                yield rel, "120000", os.fsencode(os.readlink(full))
+            elif stat.S_ISREG(st.st_mode):
+                data = _read_nofollow(Path(full))
+                if data is not None:
+                    yield rel, "100755" if st.st_mode & 0o111 else "100644", data
+            # FIFOs, sockets and devices are not content; git would not track them either.
+
+
+def _write_loose_object(objects: Path, data: bytes) -> str:
+    sha = _blob_id(data)
+    target = objects / sha[:2] / sha[2:]
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(zlib.compress(b"blob %d\0" % len(data) + data, 1))
+    return sha
+
+
+def extract_diff(snapshot: BaseSnapshot, workspace: Path) -> str:
+    """The true change of `workspace` against the base tree, as a git diff (new and deleted files included)."""
+    manifest = snapshot.manifest()
+    changed: list[tuple[str, str, bytes]] = []
+    present: set[str] = set()
+    for path, mode, data in _walk(workspace, manifest):
+        present.add(path)
+        if manifest.get(path) != (mode, _blob_id(data)):
+            changed.append((path, mode, data))
+    deleted = [p for p in manifest if p not in present]
+    if not changed and not deleted:
+        return ""
+    with tempfile.TemporaryDirectory(prefix="nano-diff-") as tmp:
+        objects = Path(tmp) / "objects"
+        env = {
+            "GIT_INDEX_FILE": str(Path(tmp) / "index"),
+            "GIT_OBJECT_DIRECTORY": str(objects),
+            "GIT_ALTERNATE_OBJECT_DIRECTORIES": str(snapshot.harness_git / "objects"),
+        }
+        lines = [f"{mode} {_write_loose_object(objects, data)}\t{path}" for path, mode, data in changed]
+        lines += [f"0 {_ZERO}\t{path}" for path in deleted]
+        git = dict(cwd=tmp, git_dir=snapshot.harness_git, env=env)
+        run_git(["read-tree", snapshot.base_commit], **git)
+        run_git(["update-index", "-z", "--index-info"], input=("\0".join(lines) + "\0").encode("utf-8", "surrogateescape"), **git)
+        out = run_git(["diff", "--cached", "--binary", "--no-renames", "--no-ext-diff", "--no-textconv",
+                       snapshot.base_commit], **git).stdout
+    return out.decode("utf-8", "surrogateescape")
+
+
+def apply_diff(snapshot: BaseSnapshot, workspace: Path, diff: str) -> None:
+    """Apply a diff to a fresh workspace through the harness's git dir; raise RepoError if it does not apply."""
+    if not diff.strip():
+        return
+    proc = run_git(["apply", "--whitespace=nowarn", "--binary", "-"], cwd=workspace,
+                   git_dir=snapshot.harness_git, work_tree=workspace,
+                   input=diff.encode("utf-8", "surrogateescape"), check=False)
+    if proc.returncode != 0:
+        raise RepoError(f"patch does not apply: {proc.stderr.decode('utf-8', 'replace').strip()}")

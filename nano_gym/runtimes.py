@@ -1,0 +1,133 @@
+"""Task runtimes: an interpreter plus pinned requirements, built once into the cache.
+
+A runtime is a virtualenv created with the requested interpreter found on the machine (never
+through pyenv shims). Inside the sandbox it is mounted read-only at `RUNTIME_MOUNT`, and the
+interpreter's own prefix is mounted read-only at its real path with its site-packages hidden,
+so nothing installed on the host (nano_gym itself included) is importable inside.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from .cache import build_once, cache_root
+from .errors import RuntimeBuildError
+from .tasks import RuntimeSpec
+
+__all__ = ["Runtime", "RUNTIME_MOUNT", "ensure_runtime", "find_interpreter"]
+
+RUNTIME_MOUNT = "/opt/nano/venv"
+_BUILD_VERSION = 1  # bump when the build recipe changes
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """A built runtime: the venv on the host and what must be mounted for it to run."""
+
+    venv: Path
+    base_prefix: Path
+    hidden_site_packages: tuple[str, ...]  # paths inside base_prefix to cover with an empty tmpfs
+    python_version: str
+
+
+def _is_shim(path: str) -> bool:
+    return "/shims/" in path or path.endswith("/shims")
+
+
+def _version_of(python: str) -> str | None:
+    try:
+        out = subprocess.run([python, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
+                             capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def find_interpreter(version: str) -> str:
+    """A real interpreter path for `version` ("3.11" or "3.11.7"), or RuntimeBuildError naming it."""
+    major_minor = ".".join(version.split(".")[:2])
+    candidates: list[str] = []
+    if ".".join(map(str, sys.version_info[:2])) == major_minor:
+        candidates.append(os.path.realpath(sys.executable))
+    for directory in os.environ.get("PATH", "").split(os.pathsep):
+        if directory and not _is_shim(directory):
+            candidates.append(os.path.join(directory, f"python{major_minor}"))
+    pyenv_root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
+    candidates += sorted(glob.glob(os.path.join(pyenv_root, "versions", f"{major_minor}*", "bin", f"python{major_minor}")), reverse=True)
+    candidates += [f"/usr/bin/python{major_minor}", f"/usr/local/bin/python{major_minor}"]
+    for candidate in candidates:
+        real = os.path.realpath(candidate)
+        if _is_shim(real) or not os.access(real, os.X_OK):
+            continue
+        found = _version_of(real)
+        if found and (found == version or found.startswith(major_minor + ".") and version == major_minor):
+            return real
+    raise RuntimeBuildError(
+        f"no Python {version} interpreter found on this machine (looked on PATH, in pyenv and /usr); "
+        f"install it (e.g. `apt-get install python{major_minor}` or `pyenv install {major_minor}`)"
+    )
+
+
+def _runtime_key(spec: RuntimeSpec, interpreter: str, version: str) -> str:
+    blob = json.dumps([_BUILD_VERSION, interpreter, version, list(spec.requirements)]).encode()
+    return f"py{version}-" + hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _base_info(interpreter: str) -> tuple[str, list[str]]:
+    code = "import json, site, sys; print(json.dumps([sys.base_prefix, site.getsitepackages()]))"
+    out = subprocess.run([interpreter, "-I", "-c", code], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if out.returncode != 0:
+        raise RuntimeBuildError(f"{interpreter} does not run: {out.stderr.strip()}")
+    prefix, site_dirs = json.loads(out.stdout)
+    return prefix, site_dirs
+
+
+def _build(spec: RuntimeSpec, interpreter: str, tmp: Path) -> None:
+    venv = tmp / "venv"
+    steps = [[interpreter, "-m", "venv", str(venv)]]
+    if spec.requirements:
+        steps.append([str(venv / "bin" / "python"), "-m", "pip", "install", "--no-input", "-q",
+                      "--disable-pip-version-check", *spec.requirements])
+    for argv in steps:
+        proc = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        if proc.returncode != 0:
+            raise RuntimeBuildError(f"runtime build step failed: {' '.join(argv[:4])} ...\n"
+                                    f"{(proc.stdout + proc.stderr)[-3000:]}")
+    # Scripts must run where the venv is mounted inside the sandbox, not where it was built.
+    for script in (venv / "bin").iterdir():
+        if script.is_file() and not script.is_symlink():
+            data = script.read_bytes()
+            if data.startswith(b"#!") and str(venv).encode() in data.split(b"\n", 1)[0]:
+                script.write_bytes(data.replace(str(venv).encode(), RUNTIME_MOUNT.encode(), 1))
+    prefix, site_dirs = _base_info(interpreter)
+    (tmp / "runtime.json").write_text(json.dumps({
+        "base_prefix": prefix, "site_packages": site_dirs, "python": _version_of(interpreter),
+        "spec": spec.to_record(),
+    }))
+
+
+def ensure_runtime(spec: RuntimeSpec) -> Runtime:
+    """Find the interpreter and build the runtime once (locked, atomic); return it."""
+    interpreter = find_interpreter(spec.python)
+    version = _version_of(interpreter) or spec.python
+    target = cache_root() / "runtimes" / _runtime_key(spec, interpreter, version)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    build_once(target, lambda tmp: _build(spec, interpreter, tmp))
+    info = json.loads((target / "runtime.json").read_text())
+    prefix = Path(info["base_prefix"])
+    hidden = tuple(d for d in info["site_packages"] if d.startswith(str(prefix)) and os.path.isdir(d))
+    return Runtime(venv=target / "venv", base_prefix=prefix, hidden_site_packages=hidden,
+                   python_version=info["python"])
+
+
+def clear_runtimes() -> None:
+    """Remove every cached runtime (they are rebuilt on next use)."""
+    shutil.rmtree(cache_root() / "runtimes", ignore_errors=True)

@@ -1,0 +1,55 @@
+"""What every sandbox backend provides, and the limits it enforces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from ..runtimes import Runtime
+from .shell import ShellResult
+
+__all__ = ["SandboxLimits", "ExecResult", "Sandbox", "Backend"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SandboxLimits:
+    """Per-sandbox limits. Output beyond `output_bytes` is cut (head and tail kept); a command
+    printing more than `output_kill_bytes` is killed."""
+
+    command_timeout: float = 60.0
+    grace: float = 2.0
+    output_bytes: int = 16 * 1024
+    output_kill_bytes: int = 4 * 1024 * 1024
+    exec_output_bytes: int = 1024 * 1024
+    tmp_bytes: int = 256 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    output: str
+    exit_code: int | None
+    timed_out: bool = False
+
+
+class Sandbox(Protocol):
+    @property
+    def workspace(self) -> Path: ...
+
+    def start_shell(self) -> None: ...
+
+    def shell(self, command: str, timeout: float | None = None) -> ShellResult: ...
+
+    def exec(self, argv: list[str], *, timeout: float, extra_binds: tuple[tuple[str, str], ...] = (),
+             output_bytes: int | None = None) -> ExecResult: ...
+
+    def close(self) -> None: ...
+
+
+class Backend(Protocol):
+    name: str
+    limits: SandboxLimits
+
+    def check(self) -> None: ...
+
+    def start(self, workspace: Path, runtime: Runtime | None, *, env: dict[str, str] | None = None) -> Sandbox: ...

@@ -1,0 +1,138 @@
+"""The bubblewrap command line of the local jail (DESIGN.md decision 5).
+
+bwrap itself is started with an *empty* environment, so not even its own /proc entry inside
+the sandbox shows the harness's variables; the jail's environment is set explicitly.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..cache import cache_root
+from ..errors import SandboxUnavailableError
+from ..runtimes import RUNTIME_MOUNT, Runtime
+
+__all__ = ["JailSpec", "bwrap_argv", "check_bwrap", "REPO_MOUNT", "SANDBOX_UID"]
+
+REPO_MOUNT = "/testbed"
+SANDBOX_UID = 1000
+INSTALL_HINT = "install bubblewrap (Debian/Ubuntu: `apt-get install -y bubblewrap`; Fedora: `dnf install bubblewrap`)"
+
+_ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime", "mime.types")
+
+
+@dataclass(frozen=True, kw_only=True)
+class JailSpec:
+    """What one sandbox mounts and how it is limited."""
+
+    workspace: Path
+    runtime: Runtime | None = None
+    tmp_bytes: int = 256 * 1024 * 1024
+    extra_binds: tuple[tuple[str, str], ...] = ()  # (host path, sandbox path), writable
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def _jail_etc() -> Path:
+    """Minimal passwd/group so tools that look the user up work; built once."""
+    etc = cache_root() / "jail-etc"
+    etc.mkdir(parents=True, exist_ok=True)
+    for name, text in (
+        ("passwd", f"root:x:0:0:root:/nonexistent:/usr/sbin/nologin\nagent:x:{SANDBOX_UID}:{SANDBOX_UID}:agent:/tmp:/bin/bash\n"),
+        ("group", f"root:x:0:\nagent:x:{SANDBOX_UID}:\n"),
+    ):
+        path = etc / name
+        if not path.exists() or path.read_text() != text:
+            tmp = path.with_suffix(f".{os.getpid()}")
+            tmp.write_text(text)
+            os.replace(tmp, path)
+    return etc
+
+
+def base_env(runtime: Runtime | None) -> dict[str, str]:
+    path = "/usr/bin:/bin"
+    env = {
+        "HOME": "/tmp", "USER": "agent", "LOGNAME": "agent", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+        "TERM": "dumb", "PAGER": "cat", "GIT_PAGER": "cat", "MANPAGER": "cat",
+        "EDITOR": "true", "VISUAL": "true", "GIT_EDITOR": "true",
+        "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1", "PIP_NO_INPUT": "1",
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1", "GIT_TERMINAL_PROMPT": "0",
+        "GIT_AUTHOR_NAME": "agent", "GIT_AUTHOR_EMAIL": "agent@sandbox.invalid",
+        "GIT_COMMITTER_NAME": "agent", "GIT_COMMITTER_EMAIL": "agent@sandbox.invalid",
+    }
+    if runtime is not None:
+        path = f"{RUNTIME_MOUNT}/bin:{path}"
+        env["VIRTUAL_ENV"] = RUNTIME_MOUNT
+    env["PATH"] = path
+    return env
+
+
+def _system_mounts() -> list[str]:
+    args = ["--ro-bind", "/usr", "/usr", "--tmpfs", "/usr/local"]
+    for top in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        host = Path("/") / top
+        if host.is_symlink():
+            args += ["--symlink", os.readlink(host), f"/{top}"]
+        elif host.is_dir():
+            args += ["--ro-bind", str(host), f"/{top}"]
+    for name in _ETC_FILES:
+        args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+    etc = _jail_etc()
+    args += ["--ro-bind", str(etc / "passwd"), "/etc/passwd", "--ro-bind", str(etc / "group"), "/etc/group"]
+    return args
+
+
+def bwrap_argv(spec: JailSpec, command: list[str]) -> list[str]:
+    """The full argv that runs `command` inside the jail."""
+    argv = [
+        _bwrap_path(), "--unshare-all", "--die-with-parent", "--new-session",
+        "--hostname", "sandbox", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
+        "--cap-drop", "ALL",
+        *_system_mounts(),
+        "--proc", "/proc", "--dev", "/dev",
+        "--size", str(spec.tmp_bytes), "--tmpfs", "/tmp",
+    ]
+    if spec.runtime is not None:
+        prefix = str(spec.runtime.base_prefix)
+        if not prefix.startswith("/usr/"):
+            argv += ["--ro-bind", prefix, prefix]
+        for hidden in spec.runtime.hidden_site_packages:
+            argv += ["--tmpfs", hidden]
+        argv += ["--ro-bind", str(spec.runtime.venv), RUNTIME_MOUNT]
+    argv += ["--bind", str(spec.workspace), REPO_MOUNT]
+    for host, inside in spec.extra_binds:
+        argv += ["--bind", host, inside]
+    argv += ["--chdir", REPO_MOUNT, "--clearenv"]
+    for key, value in {**base_env(spec.runtime), **spec.env}.items():
+        argv += ["--setenv", key, value]
+    return [*argv, "--", *command]
+
+
+def _bwrap_path() -> str:
+    found = shutil.which("bwrap")
+    if not found:
+        raise SandboxUnavailableError(f"bubblewrap (bwrap) is not installed: {INSTALL_HINT}")
+    return found
+
+
+@functools.lru_cache(maxsize=1)
+def check_bwrap() -> str:
+    """Fail fast with an actionable message unless bubblewrap can build our jail here."""
+    bwrap = _bwrap_path()
+    probe = [bwrap, "--unshare-all", "--die-with-parent", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
+             "--cap-drop", "ALL", *_system_mounts(), "--proc", "/proc", "--dev", "/dev", "--", "/usr/bin/true"]
+    try:
+        proc = subprocess.run(probe, env={}, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise SandboxUnavailableError(f"bubblewrap does not run: {exc}; {INSTALL_HINT}") from None
+    if proc.returncode != 0:
+        raise SandboxUnavailableError(
+            f"bubblewrap is installed but cannot create the sandbox: {proc.stderr.strip()}. "
+            "It needs unprivileged user namespaces: enable them (e.g. `sysctl -w kernel.unprivileged_userns_clone=1`, "
+            "or on Ubuntu 24.04+ `sysctl -w kernel.apparmor_restrict_unprivileged_userns=0`) or run in a VM/container that allows them."
+        )
+    return bwrap

@@ -1,0 +1,179 @@
+"""One persistent restricted-bash session inside a jail (DESIGN.md decision 4).
+
+Each command is sent as `builtin eval -- '<cmd>' </dev/null`, followed by a `printf` of a
+random end marker and the exit status, so variables, functions and the working state persist
+between steps while a command can neither read the protocol's stdin nor guess the marker.
+On timeout every process of the sandbox except the shell is killed; if the shell itself does
+not come back (it died, hangs in a builtin loop or desynced) the session is restarted and the
+result says so.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import select
+import shlex
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..errors import SandboxError
+from .output import BoundedOutput
+from .procs import descendants, host_pid_of, kill_all
+
+__all__ = ["ShellResult", "ShellSession"]
+
+
+@dataclass(frozen=True)
+class ShellResult:
+    output: str
+    exit_code: int | None
+    timed_out: bool = False
+    output_limited: bool = False
+    restarted: bool = False
+    note: str = ""
+
+
+class ShellSession:
+    """A long-lived shell process started by `spawn()` (which returns a Popen with pipes)."""
+
+    def __init__(self, spawn: Callable[[], subprocess.Popen[bytes]], *, output_cap: int,
+                 output_kill_bytes: int, grace: float = 2.0, start_timeout: float = 30.0) -> None:
+        self._spawn = spawn
+        self.output_cap = output_cap
+        self.output_kill_bytes = output_kill_bytes
+        self.grace = grace
+        self.start_timeout = start_timeout
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._shell_pid: int | None = None
+        self._start()
+
+    # -------------------------------------------------------------- lifecycle
+    def _start(self) -> None:
+        self._proc = self._spawn()
+        token = secrets.token_hex(8)
+        self._send(f"builtin printf '%s %s\\n' {token} \"$$\"\n")
+        buf = BoundedOutput(4096)
+        status, _ = self._read_until(token, buf, time.monotonic() + self.start_timeout)
+        if status is None:
+            self._kill()
+            raise SandboxError(f"the sandbox shell did not start: {buf.text().strip()[:2000]}")
+        self._shell_pid = host_pid_of(self._proc.pid, status)
+
+    def close(self) -> None:
+        self._kill()
+
+    def _kill(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        proc.kill()
+        proc.wait()
+        for stream in (proc.stdin, proc.stdout):
+            if stream is not None:
+                stream.close()
+
+    @property
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    # -------------------------------------------------------------- protocol
+    def _send(self, text: str) -> bool:
+        assert self._proc is not None and self._proc.stdin is not None
+        try:
+            self._proc.stdin.write(text.encode("utf-8", "surrogateescape"))
+            self._proc.stdin.flush()
+            return True
+        except (BrokenPipeError, OSError):
+            return False
+
+    def _read_until(self, token: str, buf: BoundedOutput, deadline: float,
+                    flood_limit: int | None = None) -> tuple[int | None, str]:
+        """Read into `buf` until the marker line; return (status, reason) where reason is
+        '' on success, else 'timeout', 'flood' or 'eof'."""
+        assert self._proc is not None and self._proc.stdout is not None
+        fd = self._proc.stdout.fileno()
+        marker = re.compile(rb"\n?" + token.encode() + rb" (\d+)\n")
+        window = bytearray()  # the unconsumed end of the stream, where the marker may straddle reads
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                buf.add(bytes(window))
+                return None, "timeout"
+            ready, _, _ = select.select([fd], [], [], remaining)
+            if not ready:
+                continue
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                buf.add(bytes(window))
+                return None, "eof"
+            window += chunk
+            m = marker.search(window)
+            if m:
+                buf.add(bytes(window[: m.start()]))
+                return int(m.group(1)), ""
+            keep = len(token) + 32
+            if len(window) > keep:
+                buf.add(bytes(window[:-keep]))
+                del window[:-keep]
+            if flood_limit is not None and buf.total > flood_limit:
+                return None, "flood"
+
+    def _kill_commands(self) -> None:
+        """Kill everything in the sandbox except its init and the shell."""
+        if self._proc is None:
+            return
+        root = self._proc.pid
+        tree = descendants(root)
+        # bwrap's pid-namespace init is the direct child of the bwrap we started.
+        kill_all([pid for pid, ppid in tree.items() if pid != self._shell_pid and ppid != root])
+
+    def run(self, command: str, timeout: float) -> ShellResult:
+        """Run one command; never raises for what the command does."""
+        notes = []
+        restarted = False
+        if not self.alive:
+            self._restart()
+            restarted = True
+            notes.append("the previous shell had died: a new shell was started (variables and functions were reset)")
+        token = secrets.token_hex(12)
+        script = (f"builtin eval -- {shlex.quote(command)} </dev/null\n"
+                  f"builtin printf '\\n%s %d\\n' {token} \"$?\"\n")
+        buf = BoundedOutput(self.output_cap)
+        if not self._send(script):
+            self._restart()
+            return ShellResult(output="", exit_code=None, restarted=True,
+                               note="the shell was gone and has been restarted; run the command again")
+        status, reason = self._read_until(token, buf, time.monotonic() + timeout, self.output_kill_bytes)
+        timed_out = reason == "timeout"
+        flood = reason == "flood"
+        if reason in ("timeout", "flood"):
+            self._kill_commands()
+            status, reason2 = self._read_until(token, buf, time.monotonic() + self.grace)
+            if flood:
+                notes.append(f"output exceeded {self.output_kill_bytes} bytes: the command was killed")
+            else:
+                notes.append(f"command timed out after {timeout:g}s: its processes were killed")
+            if status is None:
+                reason = reason2
+        if status is None:
+            # The shell did not answer: it exited, hangs inside a builtin, or lost the protocol.
+            what = "exited" if reason == "eof" else "stopped responding"
+            self._restart()
+            restarted = True
+            notes.append(f"the shell {what}: a new shell was started (variables and functions were reset)")
+        return ShellResult(output=buf.text(), exit_code=status, timed_out=timed_out,
+                           output_limited=flood or buf.dropped > 0, restarted=restarted,
+                           note="; ".join(notes))
+
+    def _restart(self) -> None:
+        self._kill()
+        self._start()

@@ -1,0 +1,244 @@
+"""Task records (the SWE-bench / SWE-Gym schema plus a runtime spec) and their loaders.
+
+A task source is one of:
+- the name of an embedded suite (`"nano-v0"`),
+- a path to a `.json` (a list of records), `.jsonl` or `.parquet` file,
+- a sequence of `Task` objects or of record dicts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from importlib import resources
+from pathlib import Path
+from typing import Any, Union
+
+from .errors import ConfigError, MissingDependencyError, TaskLoadError
+from .patches import parse_patch
+
+__all__ = [
+    "RuntimeSpec",
+    "Task",
+    "TaskSource",
+    "load_tasks",
+    "load_suite",
+    "suite_names",
+    "task_from_record",
+    "test_files_of",
+]
+
+REQUIRED_FIELDS = (
+    "instance_id",
+    "repo",
+    "base_commit",
+    "problem_statement",
+    "patch",
+    "test_patch",
+    "FAIL_TO_PASS",
+    "PASS_TO_PASS",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RuntimeSpec:
+    """What a task needs to run: interpreter, pinned requirements, install and test commands."""
+
+    python: str = "3.11"
+    requirements: tuple[str, ...] = ("pytest==8.3.5",)
+    install: str = ""
+    test_cmd: str = "python -m pytest -rA"
+
+    @classmethod
+    def from_record(cls, data: Mapping[str, Any] | None) -> "RuntimeSpec":
+        if not data:
+            return cls()
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise TaskLoadError(f"unknown runtime keys {sorted(unknown)}; known: {sorted(known)}")
+        values = dict(data)
+        if "requirements" in values:
+            values["requirements"] = tuple(values["requirements"])
+        return cls(**values)
+
+    def to_record(self) -> dict[str, Any]:
+        return {"python": self.python, "requirements": list(self.requirements),
+                "install": self.install, "test_cmd": self.test_cmd}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Task:
+    """One software-engineering task in the SWE-bench schema."""
+
+    instance_id: str
+    repo: str
+    base_commit: str
+    problem_statement: str
+    patch: str
+    test_patch: str
+    FAIL_TO_PASS: tuple[str, ...]
+    PASS_TO_PASS: tuple[str, ...]
+    hints_text: str = ""
+    created_at: str = ""
+    version: str = ""
+    runtime: RuntimeSpec = field(default_factory=RuntimeSpec)
+
+    def to_record(self) -> dict[str, Any]:
+        """The task as a JSON-serialisable SWE-bench record (lists, not JSON strings)."""
+        record: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
+        record["FAIL_TO_PASS"] = list(self.FAIL_TO_PASS)
+        record["PASS_TO_PASS"] = list(self.PASS_TO_PASS)
+        record["runtime"] = self.runtime.to_record()
+        return record
+
+
+TaskSource = Union[str, Path, Sequence[Union[Task, Mapping[str, Any]]]]
+
+
+def _test_list(value: Any, name: str, instance_id: str) -> tuple[str, ...]:
+    """FAIL_TO_PASS / PASS_TO_PASS arrive as lists or as JSON-encoded strings."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.strip() else []
+        except json.JSONDecodeError as exc:
+            raise TaskLoadError(f"{instance_id}: {name} is a string but not JSON: {exc}") from None
+    if hasattr(value, "tolist"):  # numpy arrays from parquet
+        value = value.tolist()
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise TaskLoadError(f"{instance_id}: {name} must be a list of test ids, got {type(value).__name__}")
+    return tuple(value)
+
+
+def task_from_record(record: Mapping[str, Any]) -> Task:
+    """Validate one SWE-bench/SWE-Gym record and turn it into a `Task`. Extra keys are ignored."""
+    if not isinstance(record, Mapping):
+        raise TaskLoadError(f"a task record must be a mapping, got {type(record).__name__}")
+    instance_id = str(record.get("instance_id", "<no instance_id>"))
+    missing = [k for k in REQUIRED_FIELDS if k not in record or record[k] is None]
+    if missing:
+        raise TaskLoadError(f"{instance_id}: missing fields {missing}")
+    for key in ("instance_id", "repo", "base_commit", "problem_statement", "patch", "test_patch"):
+        if not isinstance(record[key], str):
+            raise TaskLoadError(f"{instance_id}: {key} must be a string")
+    if not re.fullmatch(r"[0-9a-f]{40}", record["base_commit"]):
+        raise TaskLoadError(f"{instance_id}: base_commit must be a 40-hex commit id")
+    runtime = record.get("runtime")
+    if isinstance(runtime, str):
+        runtime = json.loads(runtime) if runtime else None
+    return Task(
+        instance_id=record["instance_id"],
+        repo=record["repo"],
+        base_commit=record["base_commit"],
+        problem_statement=record["problem_statement"],
+        patch=record["patch"],
+        test_patch=record["test_patch"],
+        FAIL_TO_PASS=_test_list(record["FAIL_TO_PASS"], "FAIL_TO_PASS", instance_id),
+        PASS_TO_PASS=_test_list(record["PASS_TO_PASS"], "PASS_TO_PASS", instance_id),
+        hints_text=str(record.get("hints_text") or ""),
+        created_at=str(record.get("created_at") or ""),
+        version=str(record.get("version") or ""),
+        runtime=RuntimeSpec.from_record(runtime),
+    )
+
+
+# ----------------------------------------------------------------------------- embedded suites
+
+SUITES_PACKAGE = "nano_gym.suites"
+
+
+def suite_names() -> list[str]:
+    """Names of the embedded suites (a `<name>.jsonl` file each)."""
+    root = resources.files(SUITES_PACKAGE)
+    return sorted(p.name[: -len(".jsonl")] for p in root.iterdir() if p.name.endswith(".jsonl"))
+
+
+def load_suite(name: str) -> list[Task]:
+    """Load an embedded suite by name, e.g. `"nano-v0"`."""
+    resource = resources.files(SUITES_PACKAGE) / f"{name}.jsonl"
+    if not resource.is_file():
+        raise ConfigError(f"unknown suite {name!r}; embedded suites: {suite_names()}")
+    return _parse_jsonl(resource.read_text(encoding="utf-8"), f"suite {name}")
+
+
+# ----------------------------------------------------------------------------- files
+
+def _parse_jsonl(text: str, origin: str) -> list[Task]:
+    tasks = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise TaskLoadError(f"{origin}:{lineno}: invalid JSON: {exc}") from None
+        tasks.append(task_from_record(record))
+    return tasks
+
+
+def _load_file(path: Path) -> list[Task]:
+    if not path.is_file():
+        raise TaskLoadError(f"task file not found: {path}")
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        return _parse_jsonl(path.read_text(encoding="utf-8"), str(path))
+    if suffix == ".json":
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise TaskLoadError(f"{path}: invalid JSON: {exc}") from None
+        if isinstance(data, Mapping):
+            data = [data]
+        if not isinstance(data, list):
+            raise TaskLoadError(f"{path}: expected a list of task records")
+        return [task_from_record(r) for r in data]
+    if suffix == ".parquet":
+        try:
+            import pyarrow.parquet as pq
+        except ImportError:
+            raise MissingDependencyError(
+                "reading parquet task files needs pyarrow: pip install 'nano-gym[datasets]'"
+            ) from None
+        return [task_from_record(r) for r in pq.read_table(path).to_pylist()]
+    raise TaskLoadError(f"{path}: unsupported task file type {suffix!r} (use .json, .jsonl or .parquet)")
+
+
+def load_tasks(source: TaskSource = "nano-v0", task_ids: Iterable[str] | None = None) -> list[Task]:
+    """Load tasks from a suite name, a file path or a sequence, optionally keeping only `task_ids`.
+
+    Raises `ConfigError` for an unknown suite or task id, `TaskLoadError` for a bad record.
+    """
+    if isinstance(source, Path) or (isinstance(source, str) and _looks_like_path(source)):
+        tasks = _load_file(Path(source))
+    elif isinstance(source, str):
+        tasks = load_suite(source)
+    elif isinstance(source, Sequence):
+        tasks = [t if isinstance(t, Task) else task_from_record(t) for t in source]
+    else:
+        raise ConfigError(f"tasks must be a suite name, a path or a list of tasks, got {type(source).__name__}")
+    if task_ids is not None:
+        wanted = [task_ids] if isinstance(task_ids, str) else list(task_ids)
+        by_id = {t.instance_id: t for t in tasks}
+        unknown = [i for i in wanted if i not in by_id]
+        if unknown:
+            raise ConfigError(f"unknown task ids {unknown}")
+        tasks = [by_id[i] for i in wanted]
+    if not tasks:
+        raise ConfigError("the task source holds no tasks")
+    seen: set[str] = set()
+    for t in tasks:
+        if t.instance_id in seen:
+            raise TaskLoadError(f"duplicate instance_id {t.instance_id!r}")
+        seen.add(t.instance_id)
+    return tasks
+
+
+def _looks_like_path(source: str) -> bool:
+    return source.endswith((".json", ".jsonl", ".parquet")) or "/" in source or Path(source).exists()
+
+
+def test_files_of(task: Task) -> list[str]:
+    """The test files `test_patch` leaves in the tree, in order: what the grader runs."""
+    return [p.new_path for p in parse_patch(task.test_patch) if p.new_path]

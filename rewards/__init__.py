@@ -1,0 +1,1 @@
+"""The grader and the reward functions."""
