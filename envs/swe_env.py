@@ -1,0 +1,205 @@
+"""`NanoSWEEnv`: one episode = one task, actions are tool calls, the reward comes from tests."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+
+from ..device import DEFAULT_MEMORY_PER_ENV, device_profile, require_memory
+from ..errors import ConfigError, EpisodeEndedError
+from ..repos import BaseSnapshot, base_snapshot, extract_diff, make_workspace
+from ..rewards import GradeReport, grade, reward_function
+from ..rewards.grader import DEFAULT_GRADING_TIMEOUT
+from ..runtimes import Runtime, ensure_runtime
+from ..sandbox import Sandbox, SandboxLimits, make_backend
+from ..spaces import MessageHistory, ToolCallAction
+from ..tasks import RuntimeSpec, Task, TaskSource, load_tasks
+from ..tools import ParsedAction, ToolCall, ToolOutcome, apply_patch, format_shell_result, parse_action
+from .prompts import initial_messages
+from .registration import DEFAULT_MAX_EPISODE_STEPS
+
+__all__ = ["NanoSWEEnv"]
+
+
+@lru_cache(maxsize=None)
+def _runtime(spec: RuntimeSpec) -> Runtime:
+    return ensure_runtime(spec)
+
+
+class NanoSWEEnv(gym.Env[list, Any]):
+    """A Gymnasium env over software-engineering tasks.
+
+    Observation: the chat history (list of message dicts). Treat returned messages as read-only:
+    successive observations share them instead of copying the whole history each step.
+    Action: a tool call dict, an OpenAI-style assistant message, raw text with `<tool_call>`
+    blocks, or None. A turn without a tool call submits; the diff is then graded.
+    """
+
+    metadata = {"render_modes": ["ansi"]}
+
+    def __init__(
+        self,
+        tasks: TaskSource = "nano-v0",
+        task_ids: list[str] | None = None,
+        *,
+        reward: str | Any = "binary",
+        backend: str = "local",
+        max_steps: int | None = None,
+        command_timeout: float = 60.0,
+        grading_timeout: float = DEFAULT_GRADING_TIMEOUT,
+        output_bytes: int = 16 * 1024,
+        memory_per_env: int = DEFAULT_MEMORY_PER_ENV,
+        system_prompt: str | None = None,
+        render_mode: str | None = None,
+    ) -> None:
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ConfigError(f"render_mode must be one of {self.metadata['render_modes']} or None")
+        if max_steps is not None and max_steps < 1:
+            raise ConfigError("max_steps must be at least 1")
+        self.render_mode = render_mode
+        self.tasks: list[Task] = load_tasks(tasks, task_ids)
+        self._reward_fn = reward_function(reward)
+        self._backend = make_backend(backend, SandboxLimits(command_timeout=command_timeout, output_bytes=output_bytes))
+        self._backend.check()  # fail fast, before anything is allocated
+        memory = require_memory(memory_per_env)
+        self.metadata = {**type(self).metadata, "device": device_profile(), "memory": memory,
+                         "sandbox": {"backend": self._backend.name}}
+        self.observation_space = MessageHistory()
+        self.action_space = ToolCallAction()
+        self._max_steps_arg = max_steps
+        self._grading_timeout = grading_timeout
+        self._system_prompt = system_prompt
+        self._by_id = {t.instance_id: t for t in self.tasks}
+        self._task: Task | None = None
+        self._snapshot: BaseSnapshot | None = None
+        self._sandbox: Sandbox | None = None
+        self._scratch: Path | None = None
+        self._messages: list[dict[str, Any]] = []
+        self._steps = 0
+        self._calls = 0
+        self._done = True
+
+    # ------------------------------------------------------------------ gym API
+    @property
+    def max_steps(self) -> int:
+        if self._max_steps_arg is not None:
+            return self._max_steps_arg
+        if self.spec is not None and self.spec.max_episode_steps:
+            return self.spec.max_episode_steps
+        return DEFAULT_MAX_EPISODE_STEPS
+
+    @property
+    def task(self) -> Task | None:
+        """The current episode's task."""
+        return self._task
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[list, dict[str, Any]]:
+        super().reset(seed=seed)
+        started = time.perf_counter()
+        self._teardown()
+        options = options or {}
+        if options.get("task_id") is not None:
+            if options["task_id"] not in self._by_id:
+                raise ConfigError(f"unknown task_id {options['task_id']!r}")
+            task = self._by_id[options["task_id"]]
+        else:
+            task = self.tasks[int(self.np_random.integers(len(self.tasks)))]
+        self._task = task
+        self._snapshot = base_snapshot(task)
+        runtime = _runtime(task.runtime)
+        self._scratch = self._backend.scratch_dir("nano-episode-")
+        workspace = make_workspace(self._snapshot, self._scratch)
+        self._sandbox = self._backend.start(workspace, runtime)
+        self._sandbox.start_shell()
+        self._messages = initial_messages(task, self._system_prompt)
+        self._steps = 0
+        self._calls = 0
+        self._done = False
+        info = {"task_id": task.instance_id, "step": 0, "timings": {"reset_s": time.perf_counter() - started}}
+        return list(self._messages), info
+
+    def step(self, action: Any) -> tuple[list, float, bool, bool, dict[str, Any]]:
+        if self._done:
+            raise EpisodeEndedError("the episode has ended; call reset() before step()")
+        started = time.perf_counter()
+        self._steps += 1
+        parsed = parse_action(action, self._next_call_id)
+        tool_errors: list[dict[str, str]] = []
+        if parsed.error is not None:
+            self._messages.append({"role": "user", "content": f"[invalid action] {parsed.error}"})
+            tool_errors.append({"tool": "", "error": "invalid_action", "message": parsed.error})
+        elif parsed.message is not None:
+            self._messages.append(parsed.message)
+        tools_started = time.perf_counter()
+        for call in parsed.calls:
+            outcome = self._run_tool(call)
+            self._messages.append({"role": "tool", "tool_call_id": call.id, "name": call.name, "content": outcome.text})
+            if outcome.error:
+                tool_errors.append({"tool": call.name, "error": outcome.error, "message": outcome.text[:500]})
+        timings = {"tools_s": time.perf_counter() - tools_started}
+        terminated = parsed.submits
+        truncated = not terminated and self._steps >= self.max_steps
+        reward = 0.0
+        info: dict[str, Any] = {"task_id": self._task.instance_id, "step": self._steps,
+                                "tool_errors": tool_errors, "submitted": terminated}
+        if terminated or truncated:
+            reward = self._finish(info, timings)
+        timings["step_s"] = time.perf_counter() - started
+        info["timings"] = timings
+        return list(self._messages), reward, terminated, truncated, info
+
+    def render(self) -> str | None:
+        if self.render_mode != "ansi":
+            return None
+        lines = []
+        for m in self._messages:
+            calls = "".join(f"\n  -> {c['function']['name']}({c['function']['arguments']})" for c in m.get("tool_calls") or [])
+            lines.append(f"[{m['role']}] {m.get('content') or ''}{calls}")
+        return "\n".join(lines)
+
+    def close(self) -> None:
+        self._teardown()
+        self._done = True
+        super().close()
+
+    # ------------------------------------------------------------------ internals
+    def _next_call_id(self) -> str:
+        self._calls += 1
+        return f"call_{self._calls}"
+
+    def _run_tool(self, call: ToolCall) -> ToolOutcome:
+        if call.error is not None:
+            return ToolOutcome(text=f"error: {call.error}", error="invalid_call")
+        if call.name == "shell":
+            return format_shell_result(self._sandbox.shell(call.arguments["cmd"]))
+        return apply_patch(self._sandbox.workspace, call.arguments["search"], call.arguments["replace"],
+                           call.arguments["file"])
+
+    def _finish(self, info: dict[str, Any], timings: dict[str, float]) -> float:
+        """End the episode: stop the shell, take the diff, grade it in isolation."""
+        self._done = True
+        self._sandbox.close()  # nothing may keep writing while the diff is taken
+        started = time.perf_counter()
+        diff = extract_diff(self._snapshot, self._sandbox.workspace)
+        timings["diff_s"] = time.perf_counter() - started
+        started = time.perf_counter()
+        report: GradeReport = grade(self._task, diff, backend=self._backend, timeout=self._grading_timeout)
+        timings["grade_s"] = time.perf_counter() - started
+        info["diff"] = diff
+        info["report"] = report.to_dict()
+        info["reward_status"] = report.status
+        self._teardown()
+        return float(self._reward_fn(report))
+
+    def _teardown(self) -> None:
+        if self._sandbox is not None:
+            self._sandbox.close()
+            self._sandbox = None
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
