@@ -40,7 +40,7 @@ class NanoSWEEnv(gym.Env[list, Any]):
     blocks, or None. A turn without a tool call submits; the diff is then graded.
     """
 
-    metadata = {"render_modes": ["ansi"]}
+    metadata = {"render_modes": ["ansi"], "render_fps": 4}
 
     def __init__(
         self,

@@ -31,7 +31,7 @@ from .git import GIT_IDENTITY, run_git
 from .suites import embedded_reference
 from .tasks import Task
 
-__all__ = ["BaseSnapshot", "base_snapshot", "make_workspace", "extract_diff", "apply_diff", "JUNK_NAMES"]
+__all__ = ["BaseSnapshot", "base_snapshot", "build_base_repo", "make_workspace", "extract_diff", "apply_diff", "JUNK_NAMES"]
 
 # Untracked build debris never counts as a change.
 JUNK_NAMES = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"})
@@ -82,7 +82,11 @@ def _copy_traversable(src: Traversable, dest: Path) -> None:
             os.chmod(dest / entry.name, 0o644)
 
 
-def _build_snapshot(task: Task, root: Path) -> None:
+def build_base_repo(task: Task, tree: Path) -> str:
+    """Build the task's base tree with a one-commit git repo in `tree`; return the commit id.
+
+    Deterministic: same files, identity, dates and message give the same commit everywhere.
+    """
     reference = embedded_reference(task.repo)
     if reference is None:
         raise RepoError(
@@ -90,9 +94,8 @@ def _build_snapshot(task: Task, root: Path) -> None:
             "repositories themselves; other repositories need local mirrors, which this version "
             "does not support yet."
         )
-    tree = root / "tree"
     _copy_traversable(reference, tree)
-    run_git(["init", "-q", "--template=", str(tree)], cwd=root)
+    run_git(["init", "-q", "--template=", str(tree)], cwd=tree.parent)
     # The base tree is the reference with the task's fix and its tests taken back out.
     for patch, what in ((task.test_patch, "test_patch"), (task.patch, "patch")):
         if patch.strip():
@@ -104,7 +107,12 @@ def _build_snapshot(task: Task, root: Path) -> None:
     date = task.created_at or "2024-01-01T00:00:00Z"
     run_git(["commit", "-q", "--no-verify", "-m", f"Snapshot of {task.repo}"], cwd=tree,
             env={**GIT_IDENTITY, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date})
-    head = run_git(["rev-parse", "HEAD"], cwd=tree).stdout.decode().strip()
+    return run_git(["rev-parse", "HEAD"], cwd=tree).stdout.decode().strip()
+
+
+def _build_snapshot(task: Task, root: Path) -> None:
+    tree = root / "tree"
+    head = build_base_repo(task, tree)
     if head != task.base_commit:
         raise RepoError(f"{task.instance_id}: rebuilt base is {head}, record says {task.base_commit}; "
                         "the package data or the record is corrupt")

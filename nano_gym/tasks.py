@@ -50,6 +50,8 @@ class RuntimeSpec:
     requirements: tuple[str, ...] = ("pytest==8.3.5",)
     install: str = ""
     test_cmd: str = "python -m pytest -rA"
+    # "test_patch": run the files test_patch touches (SWE-bench's rule); "all": the whole suite.
+    test_scope: str = "test_patch"
 
     @classmethod
     def from_record(cls, data: Mapping[str, Any] | None) -> "RuntimeSpec":
@@ -60,13 +62,15 @@ class RuntimeSpec:
         if unknown:
             raise TaskLoadError(f"unknown runtime keys {sorted(unknown)}; known: {sorted(known)}")
         values = dict(data)
+        if values.get("test_scope", "test_patch") not in ("test_patch", "all"):
+            raise TaskLoadError(f"runtime test_scope must be 'test_patch' or 'all', got {values['test_scope']!r}")
         if "requirements" in values:
             values["requirements"] = tuple(values["requirements"])
         return cls(**values)
 
     def to_record(self) -> dict[str, Any]:
         return {"python": self.python, "requirements": list(self.requirements),
-                "install": self.install, "test_cmd": self.test_cmd}
+                "install": self.install, "test_cmd": self.test_cmd, "test_scope": self.test_scope}
 
 
 @dataclass(frozen=True, kw_only=True)

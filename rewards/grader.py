@@ -10,6 +10,7 @@ from __future__ import annotations
 import shlex
 import shutil
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import NanoGymError, RepoError
@@ -22,7 +23,7 @@ from .junit import MISSING, PASSED, parse_junit
 from .report import GradeReport
 from .test_infra import is_test_infrastructure
 
-__all__ = ["grade", "DEFAULT_GRADING_TIMEOUT"]
+__all__ = ["grade", "run_tests", "TestRun", "DEFAULT_GRADING_TIMEOUT"]
 
 DEFAULT_GRADING_TIMEOUT = 600.0
 RESULTS_MOUNT = "/nano_results"
@@ -42,15 +43,25 @@ def _split_agent_diff(task: Task, diff: str) -> tuple[str, list[str]]:
 
 
 def _test_command(task: Task) -> str:
-    files = test_files_of(task)
+    files = test_files_of(task) if task.runtime.test_scope == "test_patch" else []
     return (f"{task.runtime.test_cmd} -p no:cacheprovider -o junit_family=xunit1 "
             f"--junitxml={RESULTS_MOUNT}/junit.xml " + " ".join(shlex.quote(f) for f in files))
 
 
-def grade(task: Task, diff: str, *, backend: Backend | None = None,
-          timeout: float = DEFAULT_GRADING_TIMEOUT) -> GradeReport:
-    """Grade `diff` (a git diff against the task's base) and return the per-test report."""
-    started = time.monotonic()
+@dataclass
+class TestRun:
+    """The outcome of running a task's tests on a diff: every test seen, not only expected ones."""
+
+    status: str  # "graded" | "timeout" | "grading_failed"
+    tests: dict[str, str] = field(default_factory=dict)
+    dropped_paths: list[str] = field(default_factory=list)
+    reason: str = ""
+    log: str = ""
+
+
+def run_tests(task: Task, diff: str, *, backend: Backend | None = None,
+              timeout: float = DEFAULT_GRADING_TIMEOUT) -> TestRun:
+    """Apply `diff` (minus test infrastructure) and `test_patch` to a fresh base and run the tests."""
     backend = backend or make_backend()
     scratch = None
     try:
@@ -62,9 +73,7 @@ def grade(task: Task, diff: str, *, backend: Backend | None = None,
         try:
             apply_diff(snapshot, workspace, agent_diff)
         except RepoError as exc:
-            return GradeReport(instance_id=task.instance_id, status="graded", dropped_paths=dropped,
-                               reason=f"the diff does not apply to the base: {exc}",
-                               duration_s=time.monotonic() - started)
+            return TestRun("graded", dropped_paths=dropped, reason=f"the diff does not apply to the base: {exc}")
         apply_diff(snapshot, workspace, task.test_patch)
         results = scratch / "results"
         results.mkdir()
@@ -75,31 +84,39 @@ def grade(task: Task, diff: str, *, backend: Backend | None = None,
         finally:
             sandbox.close()
         if run.timed_out:
-            return _report(task, {}, dropped, started, status="timeout",
-                           reason=f"the tests did not finish within {timeout:g}s", log=run.output)
-        junit = results / "junit.xml"
+            return TestRun("timeout", dropped_paths=dropped, reason=f"the tests did not finish within {timeout:g}s",
+                           log=run.output)
         if run.output.startswith("bwrap:"):
             raise NanoGymError(f"the grading sandbox failed: {run.output.strip()[:500]}")
+        junit = results / "junit.xml"
         tests = parse_junit(junit) if junit.is_file() else {}
         reason = "" if tests else f"no test report was written (test command exit code {run.exit_code})"
-        return _report(task, tests, dropped, started, status="graded", reason=reason, log=run.output)
+        return TestRun("graded", tests=tests, dropped_paths=dropped, reason=reason, log=run.output)
     except (NanoGymError, OSError) as exc:
-        return GradeReport(instance_id=task.instance_id, status="grading_failed",
-                           reason=f"{type(exc).__name__}: {exc}", duration_s=time.monotonic() - started)
+        return TestRun("grading_failed", reason=f"{type(exc).__name__}: {exc}")
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _report(task: Task, tests: dict[str, str], dropped: list[str], started: float, *,
-            status: str, reason: str, log: str) -> GradeReport:
+def grade(task: Task, diff: str, *, backend: Backend | None = None,
+          timeout: float = DEFAULT_GRADING_TIMEOUT) -> GradeReport:
+    """Grade `diff` (a git diff against the task's base) and return the per-test report."""
+    started = time.monotonic()
+    run = run_tests(task, diff, backend=backend, timeout=timeout)
+    return _report(task, run, started)
+
+
+def _report(task: Task, run: TestRun, started: float) -> GradeReport:
+    tests = run.tests
+
     def split(ids: tuple[str, ...]) -> dict[str, list[str]]:
         return {"success": [t for t in ids if tests.get(t) == PASSED],
                 "failure": [t for t in ids if tests.get(t) != PASSED]}
 
     expected = {t: tests.get(t, MISSING) for t in (*task.FAIL_TO_PASS, *task.PASS_TO_PASS)}
     f2p, p2p = split(task.FAIL_TO_PASS), split(task.PASS_TO_PASS)
-    resolved = status == "graded" and not f2p["failure"] and not p2p["failure"] and bool(expected)
-    return GradeReport(instance_id=task.instance_id, status=status, resolved=resolved, tests=expected,
-                       fail_to_pass=f2p, pass_to_pass=p2p, dropped_paths=dropped, reason=reason,
-                       log_tail=log[-4000:], duration_s=time.monotonic() - started)
+    resolved = run.status == "graded" and not f2p["failure"] and not p2p["failure"] and bool(expected)
+    return GradeReport(instance_id=task.instance_id, status=run.status, resolved=resolved, tests=expected,
+                       fail_to_pass=f2p, pass_to_pass=p2p, dropped_paths=run.dropped_paths, reason=run.reason,
+                       log_tail=run.log[-4000:], duration_s=time.monotonic() - started)

@@ -61,11 +61,7 @@ INFIX_OPERATORS: dict[str, InfixOperator] = {
 }
 
 #: Prefix operators and the binding power their operand is parsed with.
-PREFIX_OPERATORS: dict[str, int] = {
-    "not": 30,
-    "-": 70,
-    "+": 70,
-}
+PREFIX_OPERATORS: dict[str, int] = {"not": 30, "-": 70, "+": 70}
 
 #: Maximum nesting of sub-expressions, to keep deeply nested input from
 #: exhausting the Python stack.

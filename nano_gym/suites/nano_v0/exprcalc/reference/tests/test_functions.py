@@ -1,5 +1,3 @@
-import math
-
 import pytest
 
 from exprcalc import EvalError, FunctionRegistry, default_registry, evaluate

@@ -76,7 +76,6 @@ def test_unary_minus_and_power():
     assert to_source(Unary("-", Binary("**", x, Number(2)))) == "-x ** 2"
     assert to_source(Binary("**", Unary("-", x), Number(2))) == "(-x) ** 2"
     assert to_source(Unary("-", Binary("+", a, b))) == "-(a + b)"
-    assert to_source(Unary("-", Unary("not", a))) == "-(not a)"
 
 
 def test_not_and_comparison():
@@ -87,7 +86,8 @@ def test_not_and_comparison():
 
 def test_not_operand_parenthesized_only_when_needed():
     assert to_source(Unary("not", Binary("or", a, b))) == "not (a or b)"
-    assert to_source(Binary("+", a, Unary("not", b))) == "a + (not b)"
+    assert to_source(Unary("not", Binary("and", a, b))) == "not (a and b)"
+    assert to_source(Binary("and", Unary("not", a), b)) == "not a and b"
 
 
 def test_hand_built_literals():

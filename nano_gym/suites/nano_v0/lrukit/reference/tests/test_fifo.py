@@ -38,7 +38,6 @@ def test_overwrite_keeps_place_in_line():
 def test_stats_and_on_evict():
     evicted = []
     cache = lrukit.FIFOCache(maxsize=1, on_evict=lambda k, v: evicted.append((k, v)))
-    assert isinstance(cache, lrukit.Cache)
     cache["a"] = 1
     cache["b"] = 2
     cache["b"]

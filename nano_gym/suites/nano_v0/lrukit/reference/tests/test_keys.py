@@ -44,10 +44,15 @@ def test_typedkey_distinguishes_positional_types():
     assert typedkey(1) == typedkey(1)
 
 
+def test_typedkey_keyword_order_does_not_matter():
+    assert typedkey(x=1, y="a") == typedkey(y="a", x=1)
+    assert typedkey(1, x=2.0, y="a") == typedkey(1, y="a", x=2.0)
+
+
 def test_typedkey_distinguishes_keyword_types():
     assert typedkey(x=1) != typedkey(x=1.0)
     assert typedkey(1, x=True) != typedkey(1, x=1)
-    assert typedkey(x=1, y="a") == typedkey(y="a", x=1)
+    assert typedkey(x=1, y="a") != typedkey(x=1.0, y="a")
 
 
 def test_methodkey_ignores_self():

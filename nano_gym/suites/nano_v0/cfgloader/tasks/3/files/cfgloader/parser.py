@@ -35,7 +35,7 @@ SECTION_PATTERN = rf"{NAME_PATTERN}(?:\.{NAME_PATTERN})*"
 _HEADER_RE = re.compile(rf"^\[\s*(?P<name>[^\]]*?)\s*\]$")
 _SECTION_RE = re.compile(rf"^{SECTION_PATTERN}$")
 _KEY_RE = re.compile(rf"^(?P<key>{NAME_PATTERN})\s*[=:]\s*(?P<rest>.*)$")
-_COMMENT_RE = re.compile(r"\s#.*$")
+_INLINE_COMMENT_RE = re.compile(r"\s#.*$")
 
 _TRIPLE_QUOTES = ('"""', "'''")
 
@@ -66,7 +66,7 @@ def parse(text: str, source: str | None = None) -> Document:
 
 class _Parser:
     def __init__(self, text: str, source: str | None) -> None:
-        self.lines = [_COMMENT_RE.sub("", line) for line in text.splitlines()]
+        self.lines = [_INLINE_COMMENT_RE.sub("", line) for line in text.splitlines()]
         self.source = source
         self.pos = 0
         self.doc: Document = {}

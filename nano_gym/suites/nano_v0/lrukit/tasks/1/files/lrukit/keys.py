@@ -78,7 +78,8 @@ def typedkey(*args: Hashable, **kwargs: Hashable) -> Tuple[Any, ...]:
     """Like :func:`hashkey`, but arguments of different types get different keys.
 
     ``f(1)`` and ``f(1.0)`` compare equal as plain keys; with
-    :func:`typedkey` they are cached separately.
+    :func:`typedkey` they are cached separately.  This applies to positional
+    and keyword arguments alike.
     """
     key = hashkey(*args, **kwargs)
     key += tuple(type(value) for value in args)

@@ -44,6 +44,11 @@ def test_typedkey_distinguishes_positional_types():
     assert typedkey(1) == typedkey(1)
 
 
+def test_typedkey_keyword_order_does_not_matter():
+    assert typedkey(x=1, y="a") == typedkey(y="a", x=1)
+    assert typedkey(1, x=2.0, y="a") == typedkey(1, y="a", x=2.0)
+
+
 def test_methodkey_ignores_self():
     assert methodkey(object(), 1, b=2) == methodkey(object(), 1, b=2)
     assert typedmethodkey(object(), 1) != typedmethodkey(object(), 1.0)

@@ -1,0 +1,64 @@
+"""`nano-gym` command line: run policies over a task suite and print rewards and timings."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+
+def _run(args: argparse.Namespace) -> int:
+    import gymnasium as gym
+
+    from .policies import policy_by_name
+    from .runner import run_episode
+
+    env = gym.make("NanoSWE-v0", tasks=args.tasks, reward=args.reward)
+    task_ids = args.task_ids or [t.instance_id for t in env.unwrapped.tasks]
+    expected = {"oracle": 1.0, "empty": 0.0}
+    failures, rows = 0, []
+    try:
+        for name in args.policies:
+            policy = policy_by_name(name)
+            total = 0.0
+            print(f"\n== policy: {name} ==")
+            print(f"{'task':<32} {'reward':>6} {'steps':>5} {'reset':>8} {'steps':>8} {'grade':>8} {'total':>8}  status")
+            for task_id in task_ids:
+                r = run_episode(env, policy, task_id)
+                total += r.reward
+                t = r.timings
+                print(f"{task_id:<32} {r.reward:>6.2f} {r.steps:>5} {t['reset_s']*1e3:>6.1f}ms {t['steps_s']*1e3:>6.1f}ms "
+                      f"{t['grade_s']:>7.2f}s {r.seconds:>7.2f}s  {r.reward_status}", flush=True)
+                if name in expected and r.reward != expected[name]:
+                    failures += 1
+                rows.append({"policy": name, "task_id": task_id, "reward": r.reward, "steps": r.steps,
+                             "reward_status": r.reward_status, "seconds": r.seconds, "timings": t})
+            print(f"summary: policy={name} tasks={len(task_ids)} mean_reward={total / len(task_ids):.3f} "
+                  f"resolved={sum(1 for x in rows if x['policy'] == name and x['reward'] == 1.0)}/{len(task_ids)}")
+    finally:
+        env.close()
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(rows, fh, indent=2)
+    if failures:
+        print(f"\n{failures} episode(s) did not get the reward their policy guarantees", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="nano-gym", description="nano_gym command line")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run policies over a task suite (default: oracle and empty over nano-v0)")
+    run.add_argument("--tasks", default="nano-v0", help="suite name or task file (.json/.jsonl/.parquet)")
+    run.add_argument("--task-ids", nargs="*", help="only these instance ids")
+    run.add_argument("--policies", nargs="+", default=["oracle", "empty"], help="policies to run (oracle, empty)")
+    run.add_argument("--reward", default="binary", choices=["binary", "partial"])
+    run.add_argument("--json", help="also write per-episode results to this JSON file")
+    run.set_defaults(func=_run)
+    args: Any = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

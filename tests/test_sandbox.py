@@ -1,0 +1,119 @@
+"""The jail and its persistent shell, including as an unprivileged user."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import subprocess
+
+import pytest
+
+from nano_gym.runtimes import ensure_runtime
+from nano_gym.sandbox import LocalBackend, SandboxLimits, ShellSession
+from nano_gym.sandbox.jail import JailSpec, bwrap_argv
+from nano_gym.tasks import RuntimeSpec
+
+
+@pytest.fixture
+def sandbox(tmp_path, monkeypatch):
+    monkeypatch.setenv("NANO_SECRET_TOKEN", "hunter2")  # must not be visible inside
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "hello.txt").write_text("hi\n")
+    box = LocalBackend(limits=SandboxLimits(command_timeout=5, output_bytes=2048, output_kill_bytes=1 << 20,
+                                            grace=1.0)).start(ws, ensure_runtime(RuntimeSpec()))
+    yield box
+    box.close()
+
+
+def test_state_persists_and_repo_is_at_testbed(sandbox):
+    assert sandbox.shell("X=41; f() { echo $((X+1)); }").exit_code == 0
+    assert sandbox.shell("f; pwd").output == "42\n/testbed\n"
+    assert sandbox.shell("cat hello.txt").output == "hi\n"
+
+
+def test_environment_is_empty_and_host_is_hidden(sandbox):
+    out = sandbox.shell("cat /proc/1/environ /proc/self/environ | tr '\\0' '\\n'; env").output
+    assert "hunter2" not in out and "NANO_SECRET_TOKEN" not in out
+    assert sandbox.shell("id -u").output == "1000\n"
+    assert "No such file" in sandbox.shell("ls /home /etc/shadow 2>&1").output
+    out = sandbox.shell("python -c 'import nano_gym' 2>&1 | tail -1").output
+    assert "No module named 'nano_gym'" in out
+    assert sandbox.shell("python -m pytest --version").exit_code == 0
+
+
+def test_no_network_and_read_only_system(sandbox):
+    out = sandbox.shell("python -c \"import socket; socket.create_connection(('1.1.1.1', 53), timeout=2)\" 2>&1 | tail -1").output
+    assert "Network is unreachable" in out or "Errno" in out
+    assert sandbox.shell("touch /usr/x 2>&1").exit_code != 0
+    assert sandbox.shell("touch new_file && ls new_file").output == "new_file\n"
+
+
+def test_restricted_shell(sandbox):
+    assert "restricted" in sandbox.shell("echo x > f").output
+    assert "restricted" in sandbox.shell("cd /tmp").output
+
+
+def test_timeout_kills_the_process_tree_and_the_shell_goes_on(sandbox):
+    sandbox.shell("KEEP=yes")
+    r = sandbox.shell("sleep 300 & sleep 300; echo never", timeout=1)
+    assert r.timed_out and "timed out" in r.note and "never" not in r.output
+    assert sandbox.shell("echo $KEEP").output == "yes\n"  # same shell, state kept
+    assert "sleep" not in sandbox.shell("ps -eo comm").output
+
+
+def test_stdin_is_dev_null(sandbox):
+    r = sandbox.shell("cat; python -c 'import sys; print(repr(sys.stdin.read()))'", timeout=3)
+    assert not r.timed_out and r.output == "''\n"
+
+
+def test_output_is_capped_and_floods_are_killed(sandbox):
+    r = sandbox.shell("seq 1 100000")
+    assert r.output.startswith("1\n2\n") and r.output.rstrip().endswith("100000")
+    assert "bytes of output truncated" in r.output and len(r.output) < 3000
+    r = sandbox.shell("yes")
+    assert r.output_limited and "killed" in r.note
+    assert sandbox.shell("echo ok").output == "ok\n"
+
+
+def test_shell_restarts_with_a_note_after_exit(sandbox):
+    sandbox.shell("V=1")
+    r = sandbox.shell("exit 3")
+    assert r.restarted and "new shell" in r.note
+    assert sandbox.shell("echo ${V:-unset}").output == "unset\n"
+
+
+def _ordinary_user() -> pwd.struct_passwd | None:
+    for name in ("nobody",):
+        try:
+            return pwd.getpwnam(name)
+        except KeyError:
+            pass
+    return None
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="already unprivileged: every other test covers this path")
+def test_jail_works_for_an_unprivileged_user(tmp_path):
+    user = _ordinary_user()
+    setpriv = shutil.which("setpriv")
+    if user is None or setpriv is None:
+        pytest.fail("needs the 'nobody' user and setpriv (util-linux) to drop privileges")
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    os.chown(ws, user.pw_uid, user.pw_gid)
+    os.chmod(tmp_path, 0o755)
+    argv = bwrap_argv(JailSpec(workspace=ws), ["/usr/bin/rbash", "--noprofile", "--norc"])
+    drop = [setpriv, f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups", "--"]
+    session = ShellSession(lambda: subprocess.Popen(drop + argv, env={}, stdin=subprocess.PIPE,
+                                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                                    start_new_session=True),
+                           output_cap=4096, output_kill_bytes=1 << 20, grace=1.0)
+    try:
+        assert session.run("Y=7", 5).exit_code == 0
+        assert session.run("echo $Y; id -u; touch made", 5).output == "7\n1000\n"
+        assert (ws / "made").stat().st_uid == user.pw_uid  # uid 1000 inside maps to the user outside
+        r = session.run("sleep 100", 1)
+        assert r.timed_out and session.run("echo $Y", 5).output == "7\n"
+    finally:
+        session.close()
