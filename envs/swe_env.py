@@ -87,11 +87,9 @@ class NanoSWEEnv(gym.Env[list, Any]):
     # ------------------------------------------------------------------ gym API
     @property
     def max_steps(self) -> int:
-        if self._max_steps_arg is not None:
-            return self._max_steps_arg
-        if self.spec is not None and self.spec.max_episode_steps:
-            return self.spec.max_episode_steps
-        return DEFAULT_MAX_EPISODE_STEPS
+        """The env's own step limit, where it truncates *and grades*. Gymnasium's TimeLimit
+        (from `max_episode_steps`) is invisible to the env, so the two default to the same value."""
+        return self._max_steps_arg if self._max_steps_arg is not None else DEFAULT_MAX_EPISODE_STEPS
 
     @property
     def task(self) -> Task | None:

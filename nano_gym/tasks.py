@@ -27,7 +27,7 @@ __all__ = [
     "load_suite",
     "suite_names",
     "task_from_record",
-    "test_files_of",
+    "files_under_test",
 ]
 
 REQUIRED_FIELDS = (
@@ -243,6 +243,6 @@ def _looks_like_path(source: str) -> bool:
     return source.endswith((".json", ".jsonl", ".parquet")) or "/" in source or Path(source).exists()
 
 
-def test_files_of(task: Task) -> list[str]:
+def files_under_test(task: Task) -> list[str]:
     """The test files `test_patch` leaves in the tree, in order: what the grader runs."""
     return [p.new_path for p in parse_patch(task.test_patch) if p.new_path]

@@ -18,7 +18,7 @@ from ..patches import join_patches, parse_patch
 from ..repos import apply_diff, base_snapshot, make_workspace
 from ..runtimes import ensure_runtime
 from ..sandbox import Backend, make_backend
-from ..tasks import Task, test_files_of
+from ..tasks import Task, files_under_test
 from .junit import MISSING, PASSED, parse_junit
 from .report import GradeReport
 from .test_infra import is_test_infrastructure
@@ -31,7 +31,7 @@ RESULTS_MOUNT = "/nano_results"
 
 def _split_agent_diff(task: Task, diff: str) -> tuple[str, list[str]]:
     """The diff without anything touching test infrastructure or the task's test files."""
-    protected = set(test_files_of(task))
+    protected = set(files_under_test(task))
     kept, dropped = [], []
     for patch in parse_patch(diff):
         paths = {p for p in (patch.old_path, patch.new_path) if p}
@@ -43,7 +43,7 @@ def _split_agent_diff(task: Task, diff: str) -> tuple[str, list[str]]:
 
 
 def _test_command(task: Task) -> str:
-    files = test_files_of(task) if task.runtime.test_scope == "test_patch" else []
+    files = files_under_test(task) if task.runtime.test_scope == "test_patch" else []
     return (f"{task.runtime.test_cmd} -p no:cacheprovider -o junit_family=xunit1 "
             f"--junitxml={RESULTS_MOUNT}/junit.xml " + " ".join(shlex.quote(f) for f in files))
 

@@ -35,10 +35,3 @@ def env(task):
     yield env
     env.close()
 
-
-def tool(cmd: str) -> dict:
-    return {"name": "shell", "arguments": {"cmd": cmd}}
-
-
-def last_content(obs) -> str:
-    return obs[-1]["content"]

@@ -9,9 +9,16 @@ import gymnasium as gym
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-from conftest import last_content, tool
 from nano_gym.errors import EpisodeEndedError, InsufficientMemoryError, SandboxUnavailableError
 from nano_gym.policies import oracle_actions
+
+
+def tool(cmd: str) -> dict:
+    return {"name": "shell", "arguments": {"cmd": cmd}}
+
+
+def last_content(obs) -> str:
+    return obs[-1]["content"]
 
 
 def test_check_env_passes(env):
@@ -92,7 +99,7 @@ def test_submit_grades_and_reports(env, task):
 
 def test_step_limit_truncates_and_still_grades(task):
     actions = oracle_actions(task)
-    env = gym.make("NanoSWE-v0", tasks=[task], max_episode_steps=len(actions))
+    env = gym.make("NanoSWE-v0", tasks=[task], max_steps=len(actions))
     try:
         env.reset(seed=0)
         for i, action in enumerate(actions):

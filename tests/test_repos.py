@@ -11,7 +11,7 @@ from nano_gym.repos import apply_diff, base_snapshot, extract_diff, make_workspa
 
 
 def _git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, errors="replace",
                           env={**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(cwd)}).stdout
 
 
@@ -64,20 +64,21 @@ def test_diff_has_modified_new_and_deleted_files_and_ignores_junk(task, tmp_path
 def test_diff_survives_agent_git_tricks_and_runs_nothing(task, tmp_path):
     snap = base_snapshot(task)
     ws = make_workspace(snap, tmp_path)
+    readme = ws / "README.md"
+    readme.write_text("changed\n")
+    # The agent commits: the diff is still the worktree against the base.
+    _git(ws, "commit", "-qam", "agent commit")
     marker = tmp_path / "pwned"
     hook = ws / "evil.sh"
-    hook.write_text(f"#!/bin/sh\ntouch {marker}\n")
+    hook.write_text(f"#!/bin/sh\ntouch {marker}\ncat\n")
     hook.chmod(0o755)
     with open(ws / ".git" / "config", "a") as fh:
         fh.write(f"[core]\n\tfsmonitor = {hook}\n\thooksPath = {ws}\n[diff]\n\texternal = {hook}\n"
-                 f"[filter \"x\"]\n\tclean = {hook}\n\tsmudge = {hook}\n")
+                 f"[filter \"x\"]\n\tclean = {hook}\n\tsmudge = {hook}\n[diff \"x\"]\n\ttextconv = {hook}\n")
     (ws / ".gitattributes").write_text("* filter=x diff=x\n")
     (ws / ".gitignore").write_text("*\n")
-    readme = ws / "README.md"
-    readme.write_text("changed\n")
-    # The agent commits and stashes: the diff is still the worktree against the base.
-    _git(ws, "-c", "core.fsmonitor=", "-c", "core.hooksPath=/dev/null", "commit", "-qam", "agent commit")
     diff = extract_diff(snap, ws)
     assert not marker.exists()
     changed = {fp.path for fp in parse_patch(diff)}
     assert {"README.md", ".gitattributes", ".gitignore", "evil.sh"} <= changed
+    assert "+changed" in diff

@@ -5,7 +5,7 @@ from __future__ import annotations
 from nano_gym.repos import base_snapshot, extract_diff, make_workspace
 from nano_gym.rewards import grade, is_test_infrastructure, partial_reward
 from nano_gym.rewards.junit import parse_junit
-from nano_gym.tasks import test_files_of
+from nano_gym.tasks import files_under_test
 
 
 def test_junit_ids_match_swebench_names(tmp_path):
@@ -42,7 +42,7 @@ def _diff_with(task, tmp_path, edit) -> str:
 
 def test_editing_tests_or_adding_conftest_does_not_pay(task, tmp_path):
     def cheat(ws):
-        for f in test_files_of(task):
+        for f in files_under_test(task):
             if (ws / f).exists():
                 (ws / f).write_text("def test_nothing():\n    pass\n")
         (ws / "conftest.py").write_text(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from nano_gym.errors import ConfigError, TaskLoadError
-from nano_gym.tasks import load_tasks, test_files_of
+from nano_gym.tasks import load_tasks, files_under_test
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ("instance_id", "repo", "base_commit", "problem_statement", "patch", "test_patch",
@@ -24,7 +24,7 @@ def test_embedded_suite_is_large_and_well_formed(suite):
         record = t.to_record()
         assert all(k in record for k in SCHEMA)
         assert t.FAIL_TO_PASS, t.instance_id
-        assert test_files_of(t), t.instance_id
+        assert files_under_test(t), t.instance_id
         # The issue text must not hand over the fix.
         assert t.patch not in t.problem_statement
 

@@ -156,8 +156,13 @@ class ShellSession:
         timed_out = reason == "timeout"
         flood = reason == "flood"
         if reason in ("timeout", "flood"):
-            self._kill_commands()
-            status, reason2 = self._read_until(token, buf, time.monotonic() + self.grace)
+            # Kill repeatedly through the grace period: the rest of the command line may start more.
+            grace_end = time.monotonic() + self.grace
+            while status is None and time.monotonic() < grace_end:
+                self._kill_commands()
+                status, reason2 = self._read_until(token, buf, min(grace_end, time.monotonic() + 0.1))
+                if reason2 == "eof":
+                    break
             if flood:
                 notes.append(f"output exceeded {self.output_kill_bytes} bytes: the command was killed")
             else:
