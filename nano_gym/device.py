@@ -92,14 +92,10 @@ def require_memory(per_env_bytes: int = DEFAULT_MEMORY_PER_ENV, num_envs: int = 
     check = memory_check(per_env_bytes, num_envs)
     if not check["fits"]:
         raise InsufficientMemoryError(
-            f"{num_envs} env(s) need {required_mib(check)} MiB but only {check['available_bytes'] >> 20} MiB "
+            f"{num_envs} env(s) need {check['required_bytes'] >> 20} MiB but only {check['available_bytes'] >> 20} MiB "
             f"is available; use fewer envs (at most {recommended_num_envs(per_env_bytes)}) or a smaller memory_per_env"
         )
     return check
-
-
-def required_mib(check: dict[str, Any]) -> int:
-    return check["required_bytes"] >> 20
 
 
 def recommended_num_envs(per_env_bytes: int = DEFAULT_MEMORY_PER_ENV) -> int:

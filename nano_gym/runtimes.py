@@ -12,7 +12,6 @@ import glob
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -127,7 +126,3 @@ def ensure_runtime(spec: RuntimeSpec) -> Runtime:
     return Runtime(venv=target / "venv", base_prefix=prefix, hidden_site_packages=hidden,
                    python_version=info["python"])
 
-
-def clear_runtimes() -> None:
-    """Remove every cached runtime (they are rebuilt on next use)."""
-    shutil.rmtree(cache_root() / "runtimes", ignore_errors=True)

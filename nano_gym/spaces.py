@@ -29,8 +29,8 @@ def _is_message(m: Any) -> bool:
     return m["role"] != "tool" or isinstance(m.get("tool_call_id"), str)
 
 
-class MessageHistory(Space[list]):
-    """A chat history: a list of OpenAI-style message dicts (system, user, assistant, tool)."""
+class _PythonObjectSpace(Space[Any]):
+    """Plumbing shared by spaces whose elements are plain Python objects (no numpy form)."""
 
     def __init__(self, seed: int | np.random.Generator | None = None) -> None:
         super().__init__(shape=None, dtype=None, seed=seed)
@@ -38,6 +38,22 @@ class MessageHistory(Space[list]):
     @property
     def is_np_flattenable(self) -> bool:
         return False
+
+    def to_jsonable(self, sample_n: Sequence[Any]) -> list[Any]:
+        return list(sample_n)
+
+    def from_jsonable(self, sample_n: list[Any]) -> list[Any]:
+        return list(sample_n)
+
+    def __eq__(self, other: Any) -> bool:
+        return type(other) is type(self)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class MessageHistory(_PythonObjectSpace):
+    """A chat history: a list of OpenAI-style message dicts (system, user, assistant, tool)."""
 
     def contains(self, x: Any) -> bool:
         return isinstance(x, list) and all(_is_message(m) for m in x)
@@ -47,35 +63,16 @@ class MessageHistory(Space[list]):
         text = " ".join(self.np_random.choice(words, size=int(self.np_random.integers(3, 12))))
         return [{"role": "system", "content": "You are a software engineer."}, {"role": "user", "content": text}]
 
-    def to_jsonable(self, sample_n: Sequence[list]) -> list[list]:
-        return [list(s) for s in sample_n]
-
-    def from_jsonable(self, sample_n: list[list]) -> list[list]:
-        return [list(s) for s in sample_n]
-
-    def __eq__(self, other: Any) -> bool:
-        return isinstance(other, MessageHistory)
-
-    def __repr__(self) -> str:
-        return "MessageHistory()"
-
 
 _HARMLESS_COMMANDS = ("pwd", "ls", "git status --short", "true", "echo ready")
 
 
-class ToolCallAction(Space[Any]):
+class ToolCallAction(_PythonObjectSpace):
     """An action: a tool call `{"name", "arguments"}`, an assistant message, raw text, or None.
 
     `contains` checks the shape only; the env answers a malformed call with an observation.
     `sample()` returns a read-only shell call, safe for `check_env` to execute.
     """
-
-    def __init__(self, seed: int | np.random.Generator | None = None) -> None:
-        super().__init__(shape=None, dtype=None, seed=seed)
-
-    @property
-    def is_np_flattenable(self) -> bool:
-        return False
 
     def contains(self, x: Any) -> bool:
         if x is None or isinstance(x, str):
@@ -85,15 +82,3 @@ class ToolCallAction(Space[Any]):
     def sample(self, mask: Any = None, probability: Any = None) -> dict[str, Any]:
         cmd = _HARMLESS_COMMANDS[int(self.np_random.integers(len(_HARMLESS_COMMANDS)))]
         return {"name": "shell", "arguments": {"cmd": cmd}}
-
-    def to_jsonable(self, sample_n: Sequence[Any]) -> list[Any]:
-        return list(sample_n)
-
-    def from_jsonable(self, sample_n: list[Any]) -> list[Any]:
-        return list(sample_n)
-
-    def __eq__(self, other: Any) -> bool:
-        return isinstance(other, ToolCallAction)
-
-    def __repr__(self) -> str:
-        return "ToolCallAction()"

@@ -239,8 +239,14 @@ def format_shell_result(result) -> ToolOutcome:
     if result.note:
         parts.append(f"[{result.note}]")
     text = "\n".join(p for p in parts if p) or "[no output]"
-    error = "timeout" if result.timed_out else "output_limit" if result.output_limited and result.note else \
-        "shell_restarted" if result.restarted else None
+    if result.timed_out:
+        error = "timeout"
+    elif result.output_limited and result.exit_code is not None and "killed" in result.note:
+        error = "output_limit"
+    elif result.restarted:
+        error = "shell_restarted"
+    else:
+        error = None
     return ToolOutcome(text=text, error=error)
 
 

@@ -60,7 +60,7 @@ def test_timeout_kills_the_process_tree_and_the_shell_goes_on(sandbox):
     sandbox.shell("KEEP=yes")
     r = sandbox.shell("sleep 300 & sleep 300", timeout=1)
     assert r.timed_out and "timed out" in r.note and r.exit_code == 137
-    assert sandbox.shell("echo $KEEP").output == "yes\n"  # same shell, state kept
+    assert sandbox.shell("echo $KEEP").output.endswith("yes\n")  # same shell, state kept (bash may first report the killed job)
     # A command line that keeps starting processes is stopped within the grace period.
     r = sandbox.shell("sleep 300; sleep 300; sleep 300", timeout=1)
     assert r.timed_out
