@@ -65,6 +65,8 @@ def authored_patches(project: Path, task_dir: Path, work: Path) -> tuple[str, st
         if entry.name != ".git":
             shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
     _copy_tree(project / "reference", repo)
+    # A fresh index: copies keep size and mtime, which git's stat check would take as unchanged.
+    (repo / ".git" / "index").unlink()
     _git(["add", "-A"], repo)
     diff = ["diff", "--cached", "--binary", "--no-renames", "HEAD", "--"]
     patch = _git([*diff, ".", ":(exclude)tests"], repo)
