@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import time
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -15,20 +14,15 @@ from ..errors import ConfigError, EpisodeEndedError
 from ..repos import BaseSnapshot, base_snapshot, extract_diff, make_workspace
 from ..rewards import GradeReport, grade, reward_function
 from ..rewards.grader import DEFAULT_GRADING_TIMEOUT
-from ..runtimes import Runtime, ensure_runtime
+from ..runtimes import ensure_runtime
 from ..sandbox import Sandbox, SandboxLimits, make_backend
 from ..spaces import MessageHistory, ToolCallAction
-from ..tasks import RuntimeSpec, Task, TaskSource, load_tasks
+from ..tasks import Task, TaskSource, load_tasks
 from ..tools import ParsedAction, ToolCall, ToolOutcome, apply_patch, format_shell_result, parse_action
 from .prompts import initial_messages
 from .registration import DEFAULT_MAX_EPISODE_STEPS
 
 __all__ = ["NanoSWEEnv"]
-
-
-@lru_cache(maxsize=None)
-def _runtime(spec: RuntimeSpec) -> Runtime:
-    return ensure_runtime(spec)
 
 
 class NanoSWEEnv(gym.Env[list, Any]):
@@ -109,7 +103,7 @@ class NanoSWEEnv(gym.Env[list, Any]):
             task = self.tasks[int(self.np_random.integers(len(self.tasks)))]
         self._task = task
         self._snapshot = base_snapshot(task)
-        runtime = _runtime(task.runtime)
+        runtime = ensure_runtime(task.runtime)
         self._scratch = self._backend.scratch_dir("nano-episode-")
         workspace = make_workspace(self._snapshot, self._scratch)
         self._sandbox = self._backend.start(workspace, runtime)

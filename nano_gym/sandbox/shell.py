@@ -158,17 +158,13 @@ class ShellSession:
         if reason in ("timeout", "flood"):
             # Kill repeatedly through the grace period: the rest of the command line may start more.
             grace_end = time.monotonic() + self.grace
-            while status is None and time.monotonic() < grace_end:
+            while status is None and reason != "eof" and time.monotonic() < grace_end:
                 self._kill_commands()
-                status, reason2 = self._read_until(token, buf, min(grace_end, time.monotonic() + 0.1))
-                if reason2 == "eof":
-                    break
+                status, reason = self._read_until(token, buf, min(grace_end, time.monotonic() + 0.1))
             if flood:
                 notes.append(f"output exceeded {self.output_kill_bytes} bytes: the command was killed")
             else:
                 notes.append(f"command timed out after {timeout:g}s: its processes were killed")
-            if status is None:
-                reason = reason2
         if status is None:
             # The shell did not answer: it exited, hangs inside a builtin, or lost the protocol.
             what = "exited" if reason == "eof" else "stopped responding"
