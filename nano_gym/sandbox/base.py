@@ -15,7 +15,10 @@ __all__ = ["SandboxLimits", "ExecResult", "Sandbox", "Backend"]
 @dataclass(frozen=True, kw_only=True)
 class SandboxLimits:
     """Per-sandbox limits. Output beyond `output_bytes` is cut (head and tail kept); a command
-    printing more than `output_kill_bytes` is killed."""
+    printing more than `output_kill_bytes` is killed. `memory_bytes`, `pids` and `cpus` bound the
+    whole sandbox (a cgroup where the host allows one, rlimits otherwise); the cgroup's memory
+    limit is `memory_bytes + tmp_bytes`, so a full /tmp (tmpfs pages are charged to the cgroup)
+    cannot starve the processes. `disk_bytes` caps how much the workspace may grow."""
 
     command_timeout: float = 60.0
     grace: float = 2.0
@@ -23,6 +26,10 @@ class SandboxLimits:
     output_kill_bytes: int = 4 * 1024 * 1024
     exec_output_bytes: int = 1024 * 1024
     tmp_bytes: int = 256 * 1024 * 1024
+    memory_bytes: int = 2 * 1024 * 1024 * 1024
+    pids: int = 512
+    cpus: float = 1.0
+    disk_bytes: int = 1024 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -41,7 +48,7 @@ class Sandbox(Protocol):
     def shell(self, command: str, timeout: float | None = None) -> ShellResult: ...
 
     def exec(self, argv: list[str], *, timeout: float, extra_binds: tuple[tuple[str, str], ...] = (),
-             output_bytes: int | None = None) -> ExecResult: ...
+             output_bytes: int | None = None, pass_fds: tuple[int, ...] = ()) -> ExecResult: ...
 
     def close(self) -> None: ...
 

@@ -21,10 +21,10 @@ from .shell import ShellResult, ShellSession
 __all__ = ["LocalBackend", "LocalSandbox"]
 
 
-def _popen(argv: list[str]) -> subprocess.Popen[bytes]:
+def _popen(argv: list[str], pass_fds: tuple[int, ...] = ()) -> subprocess.Popen[bytes]:
     # env={}: bwrap (pid 1 inside) must not carry the harness's variables.
     return subprocess.Popen(argv, env={}, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)
+                            stderr=subprocess.STDOUT, start_new_session=True, close_fds=True, pass_fds=pass_fds)
 
 
 def _shell_command() -> list[str]:
@@ -60,10 +60,11 @@ class LocalSandbox:
         return self._session().run(command, timeout or self.limits.command_timeout)
 
     def exec(self, argv: list[str], *, timeout: float, extra_binds: tuple[tuple[str, str], ...] = (),
-             output_bytes: int | None = None) -> ExecResult:
-        """Run one command in a fresh jail over the same workspace and wait for it."""
+             output_bytes: int | None = None, pass_fds: tuple[int, ...] = ()) -> ExecResult:
+        """Run one command in a fresh jail over the same workspace and wait for it. `pass_fds`
+        stay open inside under the same numbers (reachable as /dev/fd/N)."""
         spec = replace(self.spec, extra_binds=self.spec.extra_binds + extra_binds)
-        proc = _popen(bwrap_argv(spec, argv))
+        proc = _popen(bwrap_argv(spec, argv), pass_fds)
         assert proc.stdin is not None and proc.stdout is not None
         proc.stdin.close()
         buf = BoundedOutput(output_bytes or self.limits.exec_output_bytes)
