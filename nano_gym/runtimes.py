@@ -2,8 +2,10 @@
 
 A runtime is a virtualenv created with the requested interpreter found on the machine (never
 through pyenv shims). Inside the sandbox it is mounted read-only at `RUNTIME_MOUNT`, and the
-interpreter's own prefix is mounted read-only at its real path with its site-packages hidden,
-so nothing installed on the host (nano_gym itself included) is importable inside.
+interpreter's own prefix read-only at `INTERPRETER_MOUNT` with its site-packages hidden, so
+nothing installed on the host (nano_gym itself included) is importable inside and the host's
+path of the interpreter (often a home directory) does not appear inside. Interpreters under
+/usr are used where they are, since /usr is mounted anyway.
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ from .cache import build_once, cache_root
 from .errors import RuntimeBuildError
 from .tasks import RuntimeSpec
 
-__all__ = ["Runtime", "RUNTIME_MOUNT", "ensure_runtime", "find_interpreter"]
+__all__ = ["Runtime", "RUNTIME_MOUNT", "INTERPRETER_MOUNT", "ensure_runtime", "find_interpreter"]
 
 RUNTIME_MOUNT = "/opt/nano/venv"
-_BUILD_VERSION = 1  # bump when the build recipe changes
+INTERPRETER_MOUNT = "/opt/nano/python"
+_BUILD_VERSION = 2  # bump when the build recipe changes
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,21 @@ class Runtime:
     base_prefix: Path
     hidden_site_packages: tuple[str, ...]  # paths inside base_prefix to cover with an empty tmpfs
     python_version: str
+    # (host file, path inside): interpreter binaries whose absolute RUNPATH was made relative
+    relocated_binaries: tuple[tuple[Path, str], ...] = ()
+
+    @property
+    def prefix_mount(self) -> str:
+        """Where the interpreter's prefix is inside the sandbox."""
+        return str(self.base_prefix) if _under_usr(self.base_prefix) else INTERPRETER_MOUNT
+
+    def inside(self, host_path: str) -> str:
+        """The sandbox path of a host path under the interpreter's prefix."""
+        return self.prefix_mount + host_path[len(str(self.base_prefix)):]
+
+
+def _under_usr(path: Path | str) -> bool:
+    return str(path).startswith("/usr/")
 
 
 def _is_shim(path: str) -> bool:
@@ -100,17 +118,58 @@ def _build(spec: RuntimeSpec, interpreter: str, tmp: Path) -> None:
         if proc.returncode != 0:
             raise RuntimeBuildError(f"runtime build step failed: {' '.join(argv[:4])} ...\n"
                                     f"{(proc.stdout + proc.stderr)[-3000:]}")
+    prefix, site_dirs = _base_info(interpreter)
+    relocated = _relocate(venv, Path(prefix), interpreter, tmp / "interpreter")
+    (tmp / "runtime.json").write_text(json.dumps({
+        "base_prefix": prefix, "site_packages": site_dirs, "python": _version_of(interpreter),
+        "relocated_binaries": relocated, "spec": spec.to_record(),
+    }))
+
+
+def _relocate(venv: Path, prefix: Path, interpreter: str, patched_dir: Path) -> list[tuple[str, str]]:
+    """Point the venv at the mount paths it has inside the sandbox; returns the interpreter
+    binaries to mount over their originals (relative name in the cache dir, path inside)."""
     # Scripts must run where the venv is mounted inside the sandbox, not where it was built.
     for script in (venv / "bin").iterdir():
         if script.is_file() and not script.is_symlink():
             data = script.read_bytes()
             if data.startswith(b"#!") and str(venv).encode() in data.split(b"\n", 1)[0]:
                 script.write_bytes(data.replace(str(venv).encode(), RUNTIME_MOUNT.encode(), 1))
-    prefix, site_dirs = _base_info(interpreter)
-    (tmp / "runtime.json").write_text(json.dumps({
-        "base_prefix": prefix, "site_packages": site_dirs, "python": _version_of(interpreter),
-        "spec": spec.to_record(),
-    }))
+    if _under_usr(prefix):
+        return []
+    probe = Runtime(venv=venv, base_prefix=prefix, hidden_site_packages=(), python_version="")
+    cfg = venv / "pyvenv.cfg"
+    lines = [f"home = {probe.inside(line.split('=', 1)[1].strip())}" if line.startswith("home") else line
+             for line in cfg.read_text().splitlines()]
+    cfg.write_text("\n".join(lines) + "\n")
+    for link in (venv / "bin").iterdir():
+        target = os.readlink(link) if link.is_symlink() else ""
+        if target.startswith(str(prefix) + "/"):
+            link.unlink()
+            link.symlink_to(probe.inside(target))
+    real = os.path.realpath(interpreter)
+    patched = _relative_runpath(Path(real), Path(prefix))
+    if patched is None:
+        return []
+    patched_dir.mkdir()
+    (patched_dir / Path(real).name).write_bytes(patched)
+    (patched_dir / Path(real).name).chmod(0o755)
+    return [(f"interpreter/{Path(real).name}", probe.inside(real))]
+
+
+def _relative_runpath(binary: Path, prefix: Path) -> bytes | None:
+    """The interpreter binary with an absolute RUNPATH into its prefix rewritten to
+    `$ORIGIN/../lib` (in place, NUL-padded: the new string is shorter), or None if it has none."""
+    data = binary.read_bytes()
+    old = str(prefix / "lib").encode() + b"\0"
+    new = b"$ORIGIN/../lib\0"
+    if data.count(old) != 1:
+        if data.count(old) == 0:
+            return None
+        raise RuntimeBuildError(f"cannot relocate {binary}: its library path occurs {data.count(old)} times")
+    if len(new) > len(old):
+        raise RuntimeBuildError(f"cannot relocate {binary}: prefix path too short to rewrite")
+    return data.replace(old, new.ljust(len(old), b"\0"))
 
 
 _known: dict[tuple[RuntimeSpec, Path], Runtime] = {}
@@ -132,8 +191,9 @@ def ensure_runtime(spec: RuntimeSpec) -> Runtime:
     info = json.loads((target / "runtime.json").read_text())
     prefix = Path(info["base_prefix"])
     hidden = tuple(d for d in info["site_packages"] if d.startswith(str(prefix)) and os.path.isdir(d))
+    relocated = tuple((target / rel, inside) for rel, inside in info["relocated_binaries"])
     runtime = Runtime(venv=target / "venv", base_prefix=prefix, hidden_site_packages=hidden,
-                      python_version=info["python"])
+                      python_version=info["python"], relocated_binaries=relocated)
     _known[key] = runtime
     return runtime
 

@@ -97,11 +97,13 @@ def bwrap_argv(spec: JailSpec, command: list[str]) -> list[str]:
         "--size", str(spec.tmp_bytes), "--tmpfs", "/tmp",
     ]
     if spec.runtime is not None:
-        prefix = str(spec.runtime.base_prefix)
-        if not prefix.startswith("/usr/"):
-            argv += ["--ro-bind", prefix, prefix]
-        for hidden in spec.runtime.hidden_site_packages:
-            argv += ["--tmpfs", hidden]
+        runtime = spec.runtime
+        if runtime.prefix_mount != str(runtime.base_prefix):
+            argv += ["--ro-bind", str(runtime.base_prefix), runtime.prefix_mount]
+        for hidden in runtime.hidden_site_packages:
+            argv += ["--tmpfs", runtime.inside(hidden)]
+        for host, inside in runtime.relocated_binaries:
+            argv += ["--ro-bind", str(host), inside]
         argv += ["--ro-bind", str(spec.runtime.venv), RUNTIME_MOUNT]
     argv += ["--bind", str(spec.workspace), REPO_MOUNT]
     for host, inside in spec.extra_binds:
