@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import time
 from pathlib import Path
@@ -22,7 +23,23 @@ from ..tools import ParsedAction, ToolCall, ToolOutcome, apply_patch, format_she
 from .prompts import initial_messages
 from .registration import DEFAULT_MAX_EPISODE_STEPS
 
-__all__ = ["NanoSWEEnv"]
+__all__ = ["NanoSWEEnv", "DEFAULT_EPISODE_TIMEOUT"]
+
+DEFAULT_EPISODE_TIMEOUT = 3600.0
+
+
+def _sandbox_limits(limits: SandboxLimits | dict[str, Any] | None, **shortcuts: Any) -> SandboxLimits:
+    """`limits` (a SandboxLimits or a dict of its fields) with the env's shortcut kwargs on top."""
+    if isinstance(limits, dict):
+        fields = {f.name for f in dataclasses.fields(SandboxLimits)}
+        unknown = sorted(set(limits) - fields)
+        if unknown:
+            raise ConfigError(f"unknown sandbox limits {unknown}; known: {sorted(fields)}")
+        limits = SandboxLimits(**limits)
+    elif limits is not None and not isinstance(limits, SandboxLimits):
+        raise ConfigError("limits must be a SandboxLimits, a dict of its fields, or None")
+    overrides = {k: v for k, v in shortcuts.items() if v is not None}
+    return dataclasses.replace(limits or SandboxLimits(), **overrides)
 
 
 class NanoSWEEnv(gym.Env[list, Any]):
@@ -44,9 +61,11 @@ class NanoSWEEnv(gym.Env[list, Any]):
         reward: str | Any = "binary",
         backend: str = "local",
         max_steps: int | None = None,
-        command_timeout: float = 60.0,
+        command_timeout: float | None = None,
+        episode_timeout: float | None = DEFAULT_EPISODE_TIMEOUT,
         grading_timeout: float = DEFAULT_GRADING_TIMEOUT,
-        output_bytes: int = 16 * 1024,
+        output_bytes: int | None = None,
+        limits: SandboxLimits | dict[str, Any] | None = None,
         memory_per_env: int = DEFAULT_MEMORY_PER_ENV,
         system_prompt: str | None = None,
         render_mode: str | None = None,
@@ -55,14 +74,21 @@ class NanoSWEEnv(gym.Env[list, Any]):
             raise ConfigError(f"render_mode must be one of {self.metadata['render_modes']} or None")
         if max_steps is not None and max_steps < 1:
             raise ConfigError("max_steps must be at least 1")
+        if episode_timeout is not None and episode_timeout <= 0:
+            raise ConfigError("episode_timeout must be positive (or None for no limit)")
         self.render_mode = render_mode
         self.tasks: list[Task] = load_tasks(tasks, task_ids)
         self._reward_fn = reward_function(reward)
-        self._backend = make_backend(backend, SandboxLimits(command_timeout=command_timeout, output_bytes=output_bytes))
+        sandbox_limits = _sandbox_limits(limits, command_timeout=command_timeout, output_bytes=output_bytes)
+        self._backend = make_backend(backend, sandbox_limits)
         self._backend.check()  # fail fast, before anything is allocated
         memory = require_memory(memory_per_env)
         self.metadata = {**type(self).metadata, "device": device_profile(), "memory": memory,
-                         "sandbox": {"backend": self._backend.name}}
+                         "sandbox": {"backend": self._backend.name,
+                                     "limits": {**self._backend.enforced_limits(),
+                                                "episode_timeout_s": episode_timeout}}}
+        self._episode_timeout = episode_timeout
+        self._episode_started = 0.0
         self.observation_space = MessageHistory()
         self.action_space = ToolCallAction()
         self._max_steps_arg = max_steps
@@ -112,6 +138,7 @@ class NanoSWEEnv(gym.Env[list, Any]):
         self._steps = 0
         self._calls = 0
         self._done = False
+        self._episode_started = time.monotonic()
         info = {"task_id": task.instance_id, "step": 0, "timings": {"reset_s": time.perf_counter() - started}}
         return list(self._messages), info
 
@@ -122,6 +149,7 @@ class NanoSWEEnv(gym.Env[list, Any]):
         self._steps += 1
         parsed = parse_action(action, self._next_call_id)
         tool_errors: list[dict[str, str]] = []
+        limits_hit: list[str] = []
         if parsed.error is not None:
             self._messages.append({"role": "user", "content": f"[invalid action] {parsed.error}"})
             tool_errors.append({"tool": "", "error": "invalid_action", "message": parsed.error})
@@ -129,16 +157,24 @@ class NanoSWEEnv(gym.Env[list, Any]):
             self._messages.append(parsed.message)
         tools_started = time.perf_counter()
         for call in parsed.calls:
-            outcome = self._run_tool(call)
+            if self._time_left() <= 0:
+                outcome = ToolOutcome(text="[episode time limit reached: the call was not run]", error="episode_timeout")
+            else:
+                outcome = self._run_tool(call)
             self._messages.append({"role": "tool", "tool_call_id": call.id, "name": call.name, "content": outcome.text})
             if outcome.error:
                 tool_errors.append({"tool": call.name, "error": outcome.error, "message": outcome.text[:500]})
+            limits_hit += outcome.limits
         timings = {"tools_s": time.perf_counter() - tools_started}
         terminated = parsed.submits
-        truncated = not terminated and self._steps >= self.max_steps
+        out_of_time = self._time_left() <= 0
+        if out_of_time:
+            limits_hit.append("episode_timeout")
+        truncated = not terminated and (self._steps >= self.max_steps or out_of_time)
         reward = 0.0
         info: dict[str, Any] = {"task_id": self._task.instance_id, "step": self._steps,
-                                "tool_errors": tool_errors, "submitted": terminated}
+                                "tool_errors": tool_errors, "submitted": terminated,
+                                "limits_hit": sorted(set(limits_hit))}
         if terminated or truncated:
             reward = self._finish(info, timings)
         timings["step_s"] = time.perf_counter() - started
@@ -168,14 +204,27 @@ class NanoSWEEnv(gym.Env[list, Any]):
         if call.error is not None:
             return ToolOutcome(text=f"error: {call.error}", error="invalid_call")
         if call.name == "shell":
-            return format_shell_result(self._sandbox.shell(call.arguments["cmd"]))
+            timeout = min(self._backend.limits.command_timeout, self._time_left())
+            return format_shell_result(self._sandbox.shell(call.arguments["cmd"], timeout))
         return apply_patch(self._sandbox.workspace, call.arguments["search"], call.arguments["replace"],
                            call.arguments["file"])
+
+    def _time_left(self) -> float:
+        if self._episode_timeout is None:
+            return float("inf")
+        return self._episode_timeout - (time.monotonic() - self._episode_started)
 
     def _finish(self, info: dict[str, Any], timings: dict[str, float]) -> float:
         """End the episode: stop the shell, take the diff, grade it in isolation."""
         self._done = True
         self._sandbox.close()  # nothing may keep writing while the diff is taken
+        over_quota = self._sandbox.check_disk()
+        if over_quota is not None:
+            # The diff is not even read: it could be as large as the quota allowed.
+            info.update(diff=None, report=None, reward_status="not_graded", reason=over_quota, audit=[])
+            info["limits_hit"] = sorted({*info["limits_hit"], "disk"})
+            self._teardown()
+            return 0.0
         started = time.perf_counter()
         diff = extract_diff(self._snapshot, self._sandbox.workspace)
         timings["diff_s"] = time.perf_counter() - started
@@ -185,6 +234,7 @@ class NanoSWEEnv(gym.Env[list, Any]):
         info["diff"] = diff
         info["report"] = report.to_dict()
         info["reward_status"] = report.status
+        info["audit"] = list(report.audit)
         self._teardown()
         return float(self._reward_fn(report))
 

@@ -101,6 +101,7 @@ class ParsedAction:
 class ToolOutcome:
     text: str
     error: str | None = None  # a short kind: "not_found", "ambiguous", "timeout", ...
+    limits: tuple[str, ...] = ()  # sandbox limits the call ran into: "timeout", "output", "memory", ...
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -239,15 +240,14 @@ def format_shell_result(result) -> ToolOutcome:
     if result.note:
         parts.append(f"[{result.note}]")
     text = "\n".join(p for p in parts if p) or "[no output]"
-    if result.timed_out:
-        error = "timeout"
-    elif result.output_limited and result.exit_code is not None and "killed" in result.note:
-        error = "output_limit"
+    limits = tuple(result.limits)
+    if limits:
+        error = limits[0]
     elif result.restarted:
         error = "shell_restarted"
     else:
         error = None
-    return ToolOutcome(text=text, error=error)
+    return ToolOutcome(text=text, error=error, limits=limits)
 
 
 # ----------------------------------------------------------------------------- apply_patch

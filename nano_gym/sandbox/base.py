@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..runtimes import Runtime
 from .shell import ShellResult
@@ -37,6 +37,7 @@ class ExecResult:
     output: str
     exit_code: int | None
     timed_out: bool = False
+    limits: tuple[str, ...] = ()  # cgroup limits hit while it ran: "memory", "pids"
 
 
 class Sandbox(Protocol):
@@ -46,6 +47,8 @@ class Sandbox(Protocol):
     def start_shell(self) -> None: ...
 
     def shell(self, command: str, timeout: float | None = None) -> ShellResult: ...
+
+    def check_disk(self) -> str | None: ...
 
     def exec(self, argv: list[str], *, timeout: float, extra_binds: tuple[tuple[str, str], ...] = (),
              output_bytes: int | None = None, pass_fds: tuple[int, ...] = ()) -> ExecResult: ...
@@ -58,6 +61,8 @@ class Backend(Protocol):
     limits: SandboxLimits
 
     def check(self) -> None: ...
+
+    def enforced_limits(self) -> dict[str, Any]: ...
 
     def start(self, workspace: Path, runtime: Runtime | None, *, env: dict[str, str] | None = None) -> Sandbox: ...
 

@@ -9,22 +9,61 @@ import signal
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from ..runtimes import Runtime
 from .base import ExecResult, SandboxLimits
+from .cgroups import SandboxCgroup, limit_support, preexec_file_limit, preexec_rlimits
+from .disk import DiskQuota
 from .jail import JailSpec, bwrap_argv, check_bwrap
 from .output import BoundedOutput
 from .shell import ShellResult, ShellSession
 
 __all__ = ["LocalBackend", "LocalSandbox"]
 
+# Shell commands may write this many seconds' worth of disk between two quota checks; the
+# check walks the workspace, so it is not run after every millisecond-long command.
+_DISK_CHECK_BUDGET_S = 0.05
+# Without a CPU cgroup, each process gets this many CPU seconds (RLIMIT_CPU): a weak bound.
+_FALLBACK_CPU_SECONDS = 3600
 
-def _popen(argv: list[str], pass_fds: tuple[int, ...] = ()) -> subprocess.Popen[bytes]:
+
+def _confine(limits: SandboxLimits) -> tuple[SandboxCgroup | None, Callable[[], None]]:
+    """A fresh cgroup for one sandbox (None where the host refuses one) and the preexec_fn
+    that puts bwrap in it before it starts anything, with the rlimits that apply."""
+    cgroup = SandboxCgroup.create(memory_bytes=limits.memory_bytes + limits.tmp_bytes, pids=limits.pids,
+                                  cpus=limits.cpus)
+    if cgroup is None:
+        return None, preexec_rlimits(memory_bytes=limits.memory_bytes, pids=limits.pids,
+                                     cpu_seconds=_FALLBACK_CPU_SECONDS, file_bytes=limits.disk_bytes)
+    file_limit = preexec_file_limit(limits.disk_bytes)
+
+    def enter() -> None:
+        cgroup.enter()
+        file_limit()
+
+    return cgroup, enter
+
+
+def _popen(argv: list[str], preexec: Callable[[], None], pass_fds: tuple[int, ...] = ()) -> subprocess.Popen[bytes]:
     # env={}: bwrap (pid 1 inside) must not carry the harness's variables.
     return subprocess.Popen(argv, env={}, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True, close_fds=True, pass_fds=pass_fds)
+                            stderr=subprocess.STDOUT, start_new_session=True, close_fds=True, pass_fds=pass_fds,
+                            preexec_fn=preexec)
+
+
+def _limit_notes(cgroup: SandboxCgroup | None, limits: SandboxLimits) -> tuple[list[str], list[str]]:
+    """(limit keys, notes) for the cgroup limits hit since the last look."""
+    hit = cgroup.limit_hit() if cgroup is not None else None
+    if hit == "memory":
+        return ["memory"], [f"memory limit reached ({limits.memory_bytes // 2**20} MiB plus /tmp): "
+                            "the kernel killed a process"]
+    if hit == "pids":
+        return ["pids"], [f"process limit reached ({limits.pids}): starting a process failed"]
+    return [], []
 
 
 def _shell_command() -> list[str]:
@@ -41,6 +80,9 @@ class LocalSandbox:
     spec: JailSpec
     limits: SandboxLimits
     _shell: ShellSession | None = None
+    _cgroup: SandboxCgroup | None = None
+    _quota: DiskQuota | None = None
+    _unverified_s: float = field(default=0.0)
 
     @property
     def workspace(self) -> Path:
@@ -49,22 +91,56 @@ class LocalSandbox:
     def _session(self) -> ShellSession:
         if self._shell is None:
             argv = bwrap_argv(self.spec, _shell_command())
-            self._shell = ShellSession(lambda: _popen(argv), output_cap=self.limits.output_bytes,
-                                       output_kill_bytes=self.limits.output_kill_bytes, grace=self.limits.grace)
+            self._cgroup, preexec = _confine(self.limits)
+            self._quota = DiskQuota(self.spec.workspace, self.limits.disk_bytes)
+            self._quota.start()
+            self._shell = ShellSession(lambda: _popen(argv, preexec), output_cap=self.limits.output_bytes,
+                                       output_kill_bytes=self.limits.output_kill_bytes, grace=self.limits.grace,
+                                       watchdog=self._watch_disk)
         return self._shell
+
+    def _watch_disk(self) -> tuple[str, str] | None:
+        message = self._quota.exceeded() if self._quota is not None else None
+        return ("disk", message) if message else None
 
     def start_shell(self) -> None:
         self._session()
 
     def shell(self, command: str, timeout: float | None = None) -> ShellResult:
-        return self._session().run(command, timeout or self.limits.command_timeout)
+        session = self._session()
+        started = time.monotonic()
+        result = session.run(command, timeout or self.limits.command_timeout)
+        keys, notes = _limit_notes(self._cgroup, self.limits)
+        self._unverified_s += time.monotonic() - started
+        if "disk" not in result.limits and self._unverified_s >= _DISK_CHECK_BUDGET_S:
+            self._unverified_s = 0.0
+            if (over := self._watch_disk()) is not None:
+                keys.append(over[0])
+                notes.append(over[1])
+        if not keys:
+            return result
+        return replace(result, limits=result.limits + tuple(keys), note="; ".join(filter(None, [result.note, *notes])))
+
+    def check_disk(self) -> str | None:
+        """The disk quota message if the workspace is over quota now, else None."""
+        over = self._watch_disk()
+        return over[1] if over else None
 
     def exec(self, argv: list[str], *, timeout: float, extra_binds: tuple[tuple[str, str], ...] = (),
              output_bytes: int | None = None, pass_fds: tuple[int, ...] = ()) -> ExecResult:
-        """Run one command in a fresh jail over the same workspace and wait for it. `pass_fds`
-        stay open inside under the same numbers (reachable as /dev/fd/N)."""
+        """Run one command in a fresh jail (and cgroup) over the same workspace and wait for it.
+        `pass_fds` stay open inside under the same numbers (reachable as /dev/fd/N)."""
         spec = replace(self.spec, extra_binds=self.spec.extra_binds + extra_binds)
-        proc = _popen(bwrap_argv(spec, argv), pass_fds)
+        cgroup, preexec = _confine(self.limits)
+        try:
+            return self._exec(bwrap_argv(spec, argv), preexec, timeout, output_bytes, pass_fds, cgroup)
+        finally:
+            if cgroup is not None:
+                cgroup.destroy()
+
+    def _exec(self, argv: list[str], preexec: Callable[[], None], timeout: float, output_bytes: int | None,
+              pass_fds: tuple[int, ...], cgroup: SandboxCgroup | None) -> ExecResult:
+        proc = _popen(argv, preexec, pass_fds)
         assert proc.stdin is not None and proc.stdout is not None
         proc.stdin.close()
         buf = BoundedOutput(output_bytes or self.limits.exec_output_bytes)
@@ -88,12 +164,17 @@ class LocalSandbox:
             pass
         code = proc.wait()
         proc.stdout.close()
-        return ExecResult(output=buf.text(), exit_code=None if timed_out else code, timed_out=timed_out)
+        keys, _ = _limit_notes(cgroup, self.limits)
+        return ExecResult(output=buf.text(), exit_code=None if timed_out else code, timed_out=timed_out,
+                          limits=tuple(keys))
 
     def close(self) -> None:
         if self._shell is not None:
             self._shell.close()
             self._shell = None
+        if self._cgroup is not None:
+            self._cgroup.destroy()  # anything that escaped the pid namespace's teardown
+            self._cgroup = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,6 +186,25 @@ class LocalBackend:
 
     def check(self) -> None:
         check_bwrap()
+
+    def enforced_limits(self) -> dict[str, Any]:
+        """Each limit's value and what enforces it on this host (cgroups, rlimits, ...)."""
+        support = limit_support()
+        lim = self.limits
+        return {
+            "memory_bytes": {"value": lim.memory_bytes, "enforced_by": support.memory},
+            "pids": {"value": lim.pids, "enforced_by": support.pids},
+            "cpus": {"value": lim.cpus, "enforced_by": support.cpu},
+            "tmp_bytes": {"value": lim.tmp_bytes, "enforced_by": "tmpfs size (charged to the memory cgroup, "
+                          "whose limit is memory_bytes + tmp_bytes)" if support.cgroup else "tmpfs size"},
+            "disk_bytes": {"value": lim.disk_bytes, "enforced_by": "workspace scans during and after commands; "
+                           "RLIMIT_FSIZE per file"},
+            "output_bytes": {"value": lim.output_bytes, "enforced_by": "harness (head and tail kept)"},
+            "output_kill_bytes": {"value": lim.output_kill_bytes, "enforced_by": "harness (command killed)"},
+            "command_timeout_s": {"value": lim.command_timeout, "enforced_by": "harness (processes killed)"},
+            "cgroup": support.cgroup,
+            "cgroup_unavailable_reason": support.reason,
+        }
 
     def start(self, workspace: Path, runtime: Runtime | None, *, env: dict[str, str] | None = None) -> LocalSandbox:
         spec = JailSpec(workspace=workspace, runtime=runtime, tmp_bytes=self.limits.tmp_bytes, env=dict(env or {}))

@@ -3,8 +3,12 @@
 Each command is sent as `builtin eval -- '<cmd>' </dev/null`, followed by a `printf` of a
 random end marker and the exit status, so variables, functions and the working state persist
 between steps while a command can neither read the protocol's stdin nor guess the marker.
-On timeout every process of the sandbox except the shell is killed; if the shell itself does
-not come back (it died, hangs in a builtin loop or desynced) the session is restarted and the
+Around the command the protocol undoes what would break it: functions shadowing the builtins
+it uses (removed in POSIX mode, where `unset` cannot be shadowed), xtrace (which would echo the
+marker) and DEBUG/RETURN traps. Background processes a command leaves behind are killed when
+it returns. On timeout every process of the sandbox except the shell is killed; if the shell
+itself does not come back (it died, hangs in a builtin loop, or sits idle at its input without
+having printed the marker because it was tampered with) the session is restarted and the
 result says so.
 """
 
@@ -36,20 +40,38 @@ class ShellResult:
     output_limited: bool = False
     restarted: bool = False
     note: str = ""
+    limits: tuple[str, ...] = ()  # limits the command ran into: "timeout", "output", a watchdog's key...
+    reaped: int = 0  # background processes killed when the command returned
+
+
+# The protocol's own lines. Functions named like the builtins they use are removed first; in
+# POSIX mode (entered by an assignment, which no function can intercept) `unset` is found
+# before any function of that name.
+# (rbash forbids output redirections, so xtrace is switched off before the marker is printed.)
+_PRELUDE = "POSIXLY_CORRECT=1; unset -f builtin printf eval; unset POSIXLY_CORRECT; "
+_EPILOGUE = ("__nano_status=$?; POSIXLY_CORRECT=1; set +xv; unset -f builtin printf; trap - DEBUG RETURN; "
+             "unset POSIXLY_CORRECT; builtin printf '\\n%s %d\\n' {token} \"$__nano_status\"\n")
+# Checked between reads: a watchdog returns (limit key, message) to stop the command.
+Watchdog = Callable[[], "tuple[str, str] | None"]
+_WATCH_INTERVAL = 0.5
 
 
 class ShellSession:
     """A long-lived shell process started by `spawn()` (which returns a Popen with pipes)."""
 
     def __init__(self, spawn: Callable[[], subprocess.Popen[bytes]], *, output_cap: int,
-                 output_kill_bytes: int, grace: float = 2.0, start_timeout: float = 30.0) -> None:
+                 output_kill_bytes: int, grace: float = 2.0, start_timeout: float = 30.0,
+                 watchdog: Watchdog | None = None) -> None:
         self._spawn = spawn
         self.output_cap = output_cap
         self.output_kill_bytes = output_kill_bytes
         self.grace = grace
         self.start_timeout = start_timeout
+        self.watchdog = watchdog
         self._proc: subprocess.Popen[bytes] | None = None
         self._shell_pid: int | None = None
+        self._init_pid: int | None = None
+        self.last_watchdog: tuple[str, str] = ("", "")
         self._start()
 
     # -------------------------------------------------------------- lifecycle
@@ -63,6 +85,8 @@ class ShellSession:
             self._kill()
             raise SandboxError(f"the sandbox shell did not start: {buf.text().strip()[:2000]}")
         self._shell_pid = host_pid_of(self._proc.pid, status)
+        self._init_pid = next((pid for pid, ppid in descendants(self._proc.pid).items()
+                               if ppid == self._proc.pid), None)
 
     def close(self) -> None:
         self._kill()
@@ -96,9 +120,9 @@ class ShellSession:
             return False
 
     def _read_until(self, token: str, buf: BoundedOutput, deadline: float,
-                    flood_limit: int | None = None) -> tuple[int | None, str]:
+                    flood_limit: int | None = None, watch: bool = False) -> tuple[int | None, str]:
         """Read into `buf` until the marker line; return (status, reason) where reason is
-        '' on success, else 'timeout', 'flood' or 'eof'."""
+        '' on success, else 'timeout', 'flood', 'eof', 'desync' or 'watchdog'."""
         assert self._proc is not None and self._proc.stdout is not None
         fd = self._proc.stdout.fileno()
         marker = re.compile(rb"\n?" + token.encode() + rb" (\d+)\n")
@@ -108,8 +132,15 @@ class ShellSession:
             if remaining <= 0:
                 buf.add(bytes(window))
                 return None, "timeout"
-            ready, _, _ = select.select([fd], [], [], remaining)
+            ready, _, _ = select.select([fd], [], [], min(remaining, _WATCH_INTERVAL) if watch else remaining)
             if not ready:
+                if watch and self._idle_at_input():
+                    buf.add(bytes(window))
+                    return None, "desync"
+                if watch and self.watchdog is not None and (hit := self.watchdog()) is not None:
+                    self.last_watchdog = hit
+                    buf.add(bytes(window))
+                    return None, "watchdog"
                 continue
             chunk = os.read(fd, 1 << 16)
             if not chunk:
@@ -136,6 +167,43 @@ class ShellSession:
         # bwrap's pid-namespace init is the direct child of the bwrap we started.
         kill_all([pid for pid, ppid in tree.items() if pid != self._shell_pid and ppid != root])
 
+    def _strays(self) -> list[int]:
+        """Processes left in the sandbox besides its init and the shell: the children of both
+        (orphans are re-parented to the namespace's init). Two small reads in the common case."""
+        found = []
+        for pid in (self._init_pid, self._shell_pid):
+            if pid is None:
+                continue
+            try:
+                with open(f"/proc/{pid}/task/{pid}/children") as fh:
+                    found += [int(p) for p in fh.read().split()]
+            except OSError:
+                continue
+        return [p for p in found if p != self._shell_pid]
+
+    def _reap_strays(self) -> int:
+        """Kill what a finished command left running (`&`, nohup, setsid); returns how many."""
+        killed: set[int] = set()
+        end = time.monotonic() + self.grace
+        while (strays := self._strays()) and time.monotonic() < end:
+            killed.update(strays)
+            self._kill_commands()
+            time.sleep(0.005)
+        return len(killed)
+
+    def _idle_at_input(self) -> bool:
+        """The shell is blocked reading its protocol input with no command running: it consumed
+        the marker line without printing the marker, so its builtins or input were tampered with."""
+        pid = self._shell_pid
+        if pid is None:
+            return False
+        try:
+            with open(f"/proc/{pid}/syscall") as fh:
+                fields = fh.read().split()
+        except OSError:
+            return False
+        return fields[:2] == ["0", "0x0"] and not self._strays()
+
     def run(self, command: str, timeout: float) -> ShellResult:
         """Run one command; never raises for what the command does."""
         notes = []
@@ -145,35 +213,41 @@ class ShellSession:
             restarted = True
             notes.append("the previous shell had died: a new shell was started (variables and functions were reset)")
         token = secrets.token_hex(12)
-        script = (f"builtin eval -- {shlex.quote(command)} </dev/null\n"
-                  f"builtin printf '\\n%s %d\\n' {token} \"$?\"\n")
+        script = f"{_PRELUDE}builtin eval -- {shlex.quote(command)} </dev/null\n" + _EPILOGUE.format(token=token)
         buf = BoundedOutput(self.output_cap)
         if not self._send(script):
             self._restart()
             return ShellResult(output="", exit_code=None, restarted=True,
                                note="the shell was gone and has been restarted; run the command again")
-        status, reason = self._read_until(token, buf, time.monotonic() + timeout, self.output_kill_bytes)
-        timed_out = reason == "timeout"
-        flood = reason == "flood"
-        if reason in ("timeout", "flood"):
+        status, reason = self._read_until(token, buf, time.monotonic() + timeout, self.output_kill_bytes, watch=True)
+        limit = {"timeout": "timeout", "flood": "output"}.get(reason, "")
+        if reason == "watchdog":
+            limit, message = self.last_watchdog
+            notes.append(message)
+        if limit:
             # Kill repeatedly through the grace period: the rest of the command line may start more.
             grace_end = time.monotonic() + self.grace
-            while status is None and reason != "eof" and time.monotonic() < grace_end:
+            while status is None and reason not in ("eof", "desync") and time.monotonic() < grace_end:
                 self._kill_commands()
                 status, reason = self._read_until(token, buf, min(grace_end, time.monotonic() + 0.1))
-            if flood:
+            if limit == "output":
                 notes.append(f"output exceeded {self.output_kill_bytes} bytes: the command was killed")
-            else:
+            elif limit == "timeout":
                 notes.append(f"command timed out after {timeout:g}s: its processes were killed")
+        reaped = self._reap_strays() if status is not None else 0
+        if reaped:
+            notes.append(f"{reaped} background process(es) left running by the command were stopped "
+                         "(processes do not outlive the command that started them)")
         if status is None:
             # The shell did not answer: it exited, hangs inside a builtin, or lost the protocol.
-            what = "exited" if reason == "eof" else "stopped responding"
+            what = {"eof": "exited", "desync": "stopped following the command protocol (its input or builtins "
+                    "were tampered with)"}.get(reason, "stopped responding")
             self._restart()
             restarted = True
             notes.append(f"the shell {what}: a new shell was started (variables and functions were reset)")
-        return ShellResult(output=buf.text(), exit_code=status, timed_out=timed_out,
-                           output_limited=flood or buf.dropped > 0, restarted=restarted,
-                           note="; ".join(notes))
+        return ShellResult(output=buf.text(), exit_code=status, timed_out=limit == "timeout",
+                           output_limited=limit == "output" or buf.dropped > 0, restarted=restarted,
+                           note="; ".join(notes), limits=(limit,) if limit else (), reaped=reaped)
 
     def _restart(self) -> None:
         self._kill()
