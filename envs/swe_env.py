@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 import time
 from pathlib import Path
@@ -67,6 +68,7 @@ class NanoSWEEnv(gym.Env[list, Any]):
         output_bytes: int | None = None,
         limits: SandboxLimits | dict[str, Any] | None = None,
         memory_per_env: int = DEFAULT_MEMORY_PER_ENV,
+        repos: str | os.PathLike[str] | None = None,
         system_prompt: str | None = None,
         render_mode: str | None = None,
     ) -> None:
@@ -88,6 +90,7 @@ class NanoSWEEnv(gym.Env[list, Any]):
                                      "limits": {**self._backend.enforced_limits(),
                                                 "episode_timeout_s": episode_timeout}}}
         self._episode_timeout = episode_timeout
+        self._repos = repos
         self._episode_started = 0.0
         self.observation_space = MessageHistory()
         self.action_space = ToolCallAction()
@@ -128,7 +131,7 @@ class NanoSWEEnv(gym.Env[list, Any]):
         else:
             task = self.tasks[int(self.np_random.integers(len(self.tasks)))]
         self._task = task
-        self._snapshot = base_snapshot(task)
+        self._snapshot = base_snapshot(task, self._repos)
         runtime = ensure_runtime(task.runtime)
         self._scratch = self._backend.scratch_dir("nano-episode-")
         workspace = make_workspace(self._snapshot, self._scratch)

@@ -28,6 +28,7 @@ from pathlib import Path
 from .cache import build_once, cache_root
 from .errors import RepoError
 from .git import GIT_IDENTITY, run_git
+from .mirrors import mirror_for
 from .suites import embedded_reference
 from .tasks import Task
 
@@ -62,11 +63,12 @@ def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text)[:80]
 
 
-def base_snapshot(task: Task) -> BaseSnapshot:
-    """The task's base snapshot, built on first use (locked, atomic)."""
+def base_snapshot(task: Task, repos: str | os.PathLike[str] | None = None) -> BaseSnapshot:
+    """The task's base snapshot, built on first use (locked, atomic). `repos` says where
+    repositories that are not embedded come from (see `nano_gym.mirrors`)."""
     root = cache_root() / "snapshots" / f"{_safe_name(task.instance_id)}-{task.base_commit[:12]}"
     root.parent.mkdir(parents=True, exist_ok=True)
-    build_once(root, lambda tmp: _build_snapshot(task, tmp))
+    build_once(root, lambda tmp: _build_snapshot(task, tmp, repos))
     return BaseSnapshot(root=root, base_commit=task.base_commit)
 
 
@@ -82,18 +84,16 @@ def _copy_traversable(src: Traversable, dest: Path) -> None:
             os.chmod(dest / entry.name, 0o644)
 
 
-def build_base_repo(task: Task, tree: Path) -> str:
-    """Build the task's base tree with a one-commit git repo in `tree`; return the commit id.
+def build_base_repo(task: Task, tree: Path, repos: str | os.PathLike[str] | None = None) -> str:
+    """Build the task's base tree with its git repo in `tree`; return the commit id.
 
-    Deterministic: same files, identity, dates and message give the same commit everywhere.
+    Embedded repositories get one deterministic commit (same files, identity, dates and message
+    give the same commit everywhere); others are fetched from their mirror with the history up
+    to `base_commit` and nothing after it.
     """
     reference = embedded_reference(task.repo)
     if reference is None:
-        raise RepoError(
-            f"{task.instance_id}: no source for repository {task.repo!r}. Embedded suites build their "
-            "repositories themselves; other repositories need local mirrors, which this version "
-            "does not support yet."
-        )
+        return _checkout_from_mirror(task, tree, repos)
     _copy_traversable(reference, tree)
     run_git(["init", "-q", "--template=", str(tree)], cwd=tree.parent)
     # The base tree is the reference with the task's fix and its tests taken back out.
@@ -110,9 +110,28 @@ def build_base_repo(task: Task, tree: Path) -> str:
     return run_git(["rev-parse", "HEAD"], cwd=tree).stdout.decode().strip()
 
 
-def _build_snapshot(task: Task, root: Path) -> None:
+def _checkout_from_mirror(task: Task, tree: Path, repos: str | os.PathLike[str] | None) -> str:
+    """`base_commit` and its ancestors only: no other branch, tag, remote or reflog entry."""
+    mirror = mirror_for(task.repo, repos)
+    run_git(["init", "-q", "--template=", str(tree)], cwd=tree.parent)
+    # Fetching by commit id needs the serving side to allow it; the mirror is the user's own.
+    upload_pack = "git -c uploadpack.allowAnySHA1InWant=true upload-pack"
+    proc = run_git(["fetch", "--no-tags", "--quiet", f"--upload-pack={upload_pack}", mirror, task.base_commit],
+                   cwd=tree, check=False)
+    if proc.returncode != 0:
+        raise RepoError(f"{task.instance_id}: base commit {task.base_commit} not found in the mirror of "
+                        f"{task.repo} ({mirror}): {proc.stderr.decode('utf-8', 'replace').strip()[-300:]}")
+    (tree / ".git" / "FETCH_HEAD").unlink(missing_ok=True)  # it names the host's mirror path
+    run_git(["update-ref", "refs/heads/main", task.base_commit], cwd=tree)
+    run_git(["symbolic-ref", "HEAD", "refs/heads/main"], cwd=tree)
+    run_git(["checkout", "-q", "-f", "main"], cwd=tree)
+    run_git(["reflog", "expire", "--expire=now", "--all"], cwd=tree)
+    return run_git(["rev-parse", "HEAD"], cwd=tree).stdout.decode().strip()
+
+
+def _build_snapshot(task: Task, root: Path, repos: str | os.PathLike[str] | None) -> None:
     tree = root / "tree"
-    head = build_base_repo(task, tree)
+    head = build_base_repo(task, tree, repos)
     if head != task.base_commit:
         raise RepoError(f"{task.instance_id}: rebuilt base is {head}, record says {task.base_commit}; "
                         "the package data or the record is corrupt")
