@@ -13,6 +13,7 @@ import gymnasium as gym
 
 from ..device import DEFAULT_MEMORY_PER_ENV, device_profile, require_memory
 from ..errors import ConfigError, EpisodeEndedError
+from ..pool import EpisodePool, Prepared
 from ..repos import BaseSnapshot, base_snapshot, extract_diff, make_workspace
 from ..rewards import GradeReport, grade, reward_function
 from ..rewards.grader import DEFAULT_GRADING_TIMEOUT
@@ -69,6 +70,7 @@ class NanoSWEEnv(gym.Env[list, Any]):
         limits: SandboxLimits | dict[str, Any] | None = None,
         memory_per_env: int = DEFAULT_MEMORY_PER_ENV,
         repos: str | os.PathLike[str] | None = None,
+        prefetch: bool = True,
         system_prompt: str | None = None,
         render_mode: str | None = None,
     ) -> None:
@@ -101,7 +103,9 @@ class NanoSWEEnv(gym.Env[list, Any]):
         self._task: Task | None = None
         self._snapshot: BaseSnapshot | None = None
         self._sandbox: Sandbox | None = None
-        self._scratch: Path | None = None
+        self._episode: Prepared | None = None
+        self._prefetch = prefetch
+        self._pool: EpisodePool | None = None
         self._messages: list[dict[str, Any]] = []
         self._steps = 0
         self._calls = 0
@@ -132,11 +136,10 @@ class NanoSWEEnv(gym.Env[list, Any]):
             task = self.tasks[int(self.np_random.integers(len(self.tasks)))]
         self._task = task
         self._snapshot = base_snapshot(task, self._repos)
-        runtime = ensure_runtime(task.runtime)
-        self._scratch = self._backend.scratch_dir("nano-episode-")
-        workspace = make_workspace(self._snapshot, self._scratch)
-        self._sandbox = self._backend.start(workspace, runtime)
-        self._sandbox.start_shell()
+        if self._pool is None:
+            self._pool = EpisodePool(self._prepare, ahead=1 if self._prefetch else 0)
+        self._episode = self._pool.take(task.instance_id)
+        self._sandbox = self._episode.sandbox
         self._messages = initial_messages(task, self._system_prompt)
         self._steps = 0
         self._calls = 0
@@ -195,6 +198,9 @@ class NanoSWEEnv(gym.Env[list, Any]):
 
     def close(self) -> None:
         self._teardown()
+        if self._pool is not None:
+            self._pool.close()  # waits until every sandbox and workspace is gone
+            self._pool = None
         self._done = True
         super().close()
 
@@ -241,10 +247,24 @@ class NanoSWEEnv(gym.Env[list, Any]):
         self._teardown()
         return float(self._reward_fn(report))
 
+    def _prepare(self, task_id: str) -> Prepared:
+        """A fresh workspace of the task's base with its jail and shell started (the pool runs
+        this ahead of time, on its own thread)."""
+        task = self._by_id[task_id]
+        snapshot = base_snapshot(task, self._repos)
+        runtime = ensure_runtime(task.runtime)
+        scratch = self._backend.scratch_dir("nano-episode-")
+        try:
+            workspace = make_workspace(snapshot, scratch)
+            sandbox = self._backend.start(workspace, runtime)
+            sandbox.start_shell()
+        except BaseException:
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise
+        return Prepared(key=task_id, scratch=scratch, workspace=workspace, sandbox=sandbox)
+
     def _teardown(self) -> None:
-        if self._sandbox is not None:
-            self._sandbox.close()
-            self._sandbox = None
-        if self._scratch is not None:
-            shutil.rmtree(self._scratch, ignore_errors=True)
-            self._scratch = None
+        episode, self._episode, self._sandbox = self._episode, None, None
+        if episode is not None:
+            episode.sandbox.close()  # at once: nothing of the episode may keep running
+            self._pool.discard(episode)  # the workspace is deleted in the background

@@ -29,8 +29,8 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-__all__ = ["ENV_VAR", "LimitSupport", "SandboxCgroup", "limit_support", "preexec_file_limit",
-           "preexec_rlimits", "sweep_stale"]
+__all__ = ["ENV_VAR", "LimitSupport", "SandboxCgroup", "apply_rlimits", "limit_support", "preexec_file_limit",
+           "preexec_rlimits", "rlimit_settings", "sweep_stale"]
 
 ENV_VAR = "NANO_GYM_CGROUP"
 _GROUP = "nano_gym"  # one directory below the parent holds every sandbox cgroup
@@ -531,13 +531,18 @@ class SandboxCgroup:
 
     # -------------------------------------------------------------- use
     def enter(self) -> None:
-        """Move the calling process into this cgroup in every hierarchy. Meant for the child
-        between fork and exec (`preexec_fn=cg.enter`): an error propagates, so the child fails
-        instead of running unconfined."""
+        """Move the calling process into this cgroup in every hierarchy (for a `preexec_fn`):
+        an error propagates, so the child fails instead of running unconfined."""
+        self.attach(0)  # "0" means the writing process
+
+    def attach(self, pid: int) -> None:
+        """Move process `pid` (all its threads) into this cgroup in every hierarchy; what it
+        starts afterwards stays inside. Raises OSError if it cannot be moved."""
+        data = str(pid).encode()
         for path in self._procs:
             fd = os.open(path, os.O_WRONLY)
             try:
-                os.write(fd, b"0")  # "0" means the writing process
+                os.write(fd, data)
             finally:
                 os.close(fd)
 
@@ -717,14 +722,13 @@ def _bounded(which: int, soft: int, hard: int) -> tuple[int, int]:
     return min(soft, hard), hard
 
 
-def preexec_rlimits(*, memory_bytes: int | None = None, pids: int | None = None,
-                    cpu_seconds: int | None = None, file_bytes: int | None = None) -> Callable[[], None]:
-    """A `preexec_fn` setting the rlimits for the given limits (None leaves one alone):
-    RLIMIT_AS (per process), RLIMIT_NPROC (counts every task of the uid on the host, so it is set
-    to the uid's current count plus `pids`; it does not bind uid 0), RLIMIT_CPU (per process;
-    SIGXCPU, then SIGKILL a second later) and RLIMIT_FSIZE (per file written). Soft and hard
-    limits are both set so the sandbox cannot raise them. The values are computed now, in the
-    parent, so the child only calls setrlimit."""
+def rlimit_settings(*, memory_bytes: int | None = None, pids: int | None = None,
+                    cpu_seconds: int | None = None, file_bytes: int | None = None) -> tuple[tuple[int, tuple[int, int]], ...]:
+    """(resource, (soft, hard)) for the given limits (None leaves one alone): RLIMIT_AS (per
+    process), RLIMIT_NPROC (counts every task of the uid on the host, so it is set to the uid's
+    current count plus `pids`; it does not bind uid 0), RLIMIT_CPU (per process; SIGXCPU, then
+    SIGKILL a second later) and RLIMIT_FSIZE (per file written). Soft and hard limits are both
+    set so the sandbox cannot raise them."""
     settings: list[tuple[int, tuple[int, int]]] = []
     if memory_bytes is not None:
         settings.append((resource.RLIMIT_AS, _bounded(resource.RLIMIT_AS, memory_bytes, memory_bytes)))
@@ -735,7 +739,20 @@ def preexec_rlimits(*, memory_bytes: int | None = None, pids: int | None = None,
         settings.append((resource.RLIMIT_CPU, _bounded(resource.RLIMIT_CPU, cpu_seconds, cpu_seconds + 1)))
     if file_bytes is not None:
         settings.append((resource.RLIMIT_FSIZE, _bounded(resource.RLIMIT_FSIZE, file_bytes, file_bytes)))
-    frozen = tuple(settings)
+    return tuple(settings)
+
+
+def apply_rlimits(pid: int, settings: tuple[tuple[int, tuple[int, int]], ...]) -> None:
+    """Set `settings` on the running process `pid` (its future children inherit them)."""
+    for which, limits in settings:
+        resource.prlimit(pid, which, limits)
+
+
+def preexec_rlimits(*, memory_bytes: int | None = None, pids: int | None = None,
+                    cpu_seconds: int | None = None, file_bytes: int | None = None) -> Callable[[], None]:
+    """A `preexec_fn` applying `rlimit_settings(...)` to the child. The values are computed now,
+    in the parent, so the child only calls setrlimit."""
+    frozen = rlimit_settings(memory_bytes=memory_bytes, pids=pids, cpu_seconds=cpu_seconds, file_bytes=file_bytes)
 
     def apply() -> None:
         for which, limits in frozen:

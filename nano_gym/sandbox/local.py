@@ -6,19 +6,18 @@ import os
 import select
 import shutil
 import signal
-import subprocess
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ..runtimes import Runtime
 from .base import ExecResult, SandboxLimits
-from .cgroups import SandboxCgroup, limit_support, preexec_file_limit, preexec_rlimits
+from .cgroups import SandboxCgroup, limit_support
 from .disk import DiskQuota
 from .jail import JailSpec, bwrap_argv, check_bwrap
+from .launch import launch, sandbox_cgroup
 from .output import BoundedOutput
 from .shell import ShellResult, ShellSession
 
@@ -27,32 +26,6 @@ __all__ = ["LocalBackend", "LocalSandbox"]
 # Shell commands may write this many seconds' worth of disk between two quota checks; the
 # check walks the workspace, so it is not run after every millisecond-long command.
 _DISK_CHECK_BUDGET_S = 0.05
-# Without a CPU cgroup, each process gets this many CPU seconds (RLIMIT_CPU): a weak bound.
-_FALLBACK_CPU_SECONDS = 3600
-
-
-def _confine(limits: SandboxLimits) -> tuple[SandboxCgroup | None, Callable[[], None]]:
-    """A fresh cgroup for one sandbox (None where the host refuses one) and the preexec_fn
-    that puts bwrap in it before it starts anything, with the rlimits that apply."""
-    cgroup = SandboxCgroup.create(memory_bytes=limits.memory_bytes + limits.tmp_bytes, pids=limits.pids,
-                                  cpus=limits.cpus)
-    if cgroup is None:
-        return None, preexec_rlimits(memory_bytes=limits.memory_bytes, pids=limits.pids,
-                                     cpu_seconds=_FALLBACK_CPU_SECONDS, file_bytes=limits.disk_bytes)
-    file_limit = preexec_file_limit(limits.disk_bytes)
-
-    def enter() -> None:
-        cgroup.enter()
-        file_limit()
-
-    return cgroup, enter
-
-
-def _popen(argv: list[str], preexec: Callable[[], None], pass_fds: tuple[int, ...] = ()) -> subprocess.Popen[bytes]:
-    # env={}: bwrap (pid 1 inside) must not carry the harness's variables.
-    return subprocess.Popen(argv, env={}, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True, close_fds=True, pass_fds=pass_fds,
-                            preexec_fn=preexec)
 
 
 def _limit_notes(cgroup: SandboxCgroup | None, limits: SandboxLimits) -> tuple[list[str], list[str]]:
@@ -91,10 +64,10 @@ class LocalSandbox:
     def _session(self) -> ShellSession:
         if self._shell is None:
             argv = bwrap_argv(self.spec, _shell_command())
-            self._cgroup, preexec = _confine(self.limits)
+            self._cgroup = sandbox_cgroup(self.limits)  # one per sandbox, kept across shell restarts
             self._quota = DiskQuota(self.spec.workspace, self.limits.disk_bytes)
             self._quota.start()
-            self._shell = ShellSession(lambda: _popen(argv, preexec), output_cap=self.limits.output_bytes,
+            self._shell = ShellSession(lambda: launch(argv, self.limits, self._cgroup), output_cap=self.limits.output_bytes,
                                        output_kill_bytes=self.limits.output_kill_bytes, grace=self.limits.grace,
                                        watchdog=self._watch_disk)
         return self._shell
@@ -131,16 +104,16 @@ class LocalSandbox:
         """Run one command in a fresh jail (and cgroup) over the same workspace and wait for it.
         `pass_fds` stay open inside under the same numbers (reachable as /dev/fd/N)."""
         spec = replace(self.spec, extra_binds=self.spec.extra_binds + extra_binds)
-        cgroup, preexec = _confine(self.limits)
+        cgroup = sandbox_cgroup(self.limits)
         try:
-            return self._exec(bwrap_argv(spec, argv), preexec, timeout, output_bytes, pass_fds, cgroup)
+            return self._exec(bwrap_argv(spec, argv), timeout, output_bytes, pass_fds, cgroup)
         finally:
             if cgroup is not None:
                 cgroup.destroy()
 
-    def _exec(self, argv: list[str], preexec: Callable[[], None], timeout: float, output_bytes: int | None,
+    def _exec(self, argv: list[str], timeout: float, output_bytes: int | None,
               pass_fds: tuple[int, ...], cgroup: SandboxCgroup | None) -> ExecResult:
-        proc = _popen(argv, preexec, pass_fds)
+        proc = launch(argv, self.limits, cgroup, pass_fds)
         assert proc.stdin is not None and proc.stdout is not None
         proc.stdin.close()
         buf = BoundedOutput(output_bytes or self.limits.exec_output_bytes)

@@ -56,6 +56,15 @@ Watchdog = Callable[[], "tuple[str, str] | None"]
 _WATCH_INTERVAL = 0.5
 
 
+def _only_child(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            children = fh.read().split()
+    except OSError:
+        return None
+    return int(children[0]) if len(children) == 1 else None
+
+
 class ShellSession:
     """A long-lived shell process started by `spawn()` (which returns a Popen with pipes)."""
 
@@ -84,9 +93,11 @@ class ShellSession:
         if status is None:
             self._kill()
             raise SandboxError(f"the sandbox shell did not start: {buf.text().strip()[:2000]}")
-        self._shell_pid = host_pid_of(self._proc.pid, status)
-        self._init_pid = next((pid for pid, ppid in descendants(self._proc.pid).items()
-                               if ppid == self._proc.pid), None)
+        # bwrap's child is the pid namespace's init; the shell is the init's only child.
+        self._init_pid = _only_child(self._proc.pid)
+        self._shell_pid = _only_child(self._init_pid) if self._init_pid is not None else None
+        if self._shell_pid is None:
+            self._shell_pid = host_pid_of(self._proc.pid, status)
 
     def close(self) -> None:
         self._kill()

@@ -1,0 +1,122 @@
+"""Episodes prepared ahead: a workspace copied and its jail started while the current episode runs.
+
+`reset()` takes a prepared episode for its task when one is ready (then it costs well under a
+millisecond) and asks for the next one in the background; training loops run many episodes of
+the same task (GRPO groups), so the guess is usually right. A wrong guess is discarded. Old
+workspaces are deleted in the background too: removing a tree that was bind-mounted into a
+just-killed namespace costs milliseconds per directory.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .sandbox import Sandbox
+
+__all__ = ["Prepared", "EpisodePool"]
+
+
+@dataclass
+class Prepared:
+    """One episode's host side: its scratch directory, workspace and started sandbox."""
+
+    key: str
+    scratch: Path
+    workspace: Path
+    sandbox: Sandbox
+
+    def dispose(self) -> None:
+        self.sandbox.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+class EpisodePool:
+    """Prepares episodes with `prepare(key)` on one background thread, `ahead` per key."""
+
+    def __init__(self, prepare: Callable[[str], Prepared], *, ahead: int = 1) -> None:
+        self._prepare = prepare
+        self._ahead = ahead
+        self._cond = threading.Condition()
+        self._ready: list[Prepared] = []
+        self._wanted: str | None = None
+        self._trash: list[Prepared] = []
+        self._busy = False
+        self._closed = False
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    def take(self, key: str) -> Prepared:
+        """A prepared episode for `key` (made now if none is ready); prepares the next one."""
+        with self._cond:
+            if self._closed:
+                raise RuntimeError("the episode pool is closed")
+            match = next((p for p in self._ready if p.key == key), None)
+            stale = [p for p in self._ready if p.key != key]
+            self._ready = [p for p in self._ready if p.key == key and p is not match]
+            self._trash.extend(stale)
+            self._wanted = key if self._ahead > 0 else None
+            self._error = None
+            self._cond.notify_all()
+        if match is None:
+            match = self._prepare(key)
+        self._ensure_thread()
+        return match
+
+    def discard(self, prepared: Prepared) -> None:
+        """Close and delete an episode in the background."""
+        with self._cond:
+            self._trash.append(prepared)
+            self._cond.notify_all()
+        self._ensure_thread()
+
+    def close(self) -> None:
+        """Stop preparing, and close and delete everything still held (waits for it)."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        for prepared in self._ready + self._trash:
+            prepared.dispose()
+        self._ready, self._trash = [], []
+
+    def _ensure_thread(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._work, name="nano-gym-episode-pool", daemon=True)
+            self._thread.start()
+
+    def _needed(self) -> str | None:
+        key = self._wanted
+        if key is None or self._error is not None:
+            return None
+        return key if sum(p.key == key for p in self._ready) < self._ahead else None
+
+    def _work(self) -> None:
+        while True:
+            with self._cond:
+                while not self._closed and not self._trash and self._needed() is None:
+                    self._cond.wait()
+                if self._closed:
+                    return
+                trash, self._trash = self._trash, []
+                key = self._needed()
+            for prepared in trash:
+                prepared.dispose()
+            if key is None:
+                continue
+            try:
+                prepared = self._prepare(key)
+            except Exception as exc:  # noqa: BLE001 - surfaced by the next synchronous take()
+                with self._cond:
+                    self._error = exc
+                continue
+            with self._cond:
+                if self._closed or key != self._wanted:
+                    self._trash.append(prepared)
+                else:
+                    self._ready.append(prepared)

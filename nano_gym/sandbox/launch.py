@@ -1,0 +1,104 @@
+"""Starting a jail that is confined before it runs anything.
+
+bwrap is spawned (by vfork: no Python runs in the child, so this is safe from any thread and
+costs about a millisecond) with `--block-fd`, which makes it wait after creating the namespaces
+and before starting the command. Its `--info-fd` report names the namespace's init, which is
+then moved into the sandbox's cgroup and given its rlimits (inherited by all it
+starts), and only then is bwrap released.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import time
+
+from ..errors import SandboxError
+from .base import SandboxLimits
+from .cgroups import SandboxCgroup, apply_rlimits, rlimit_settings
+
+__all__ = ["launch", "sandbox_cgroup"]
+
+_INFO_TIMEOUT = 30.0
+# Without a CPU cgroup, each process gets this many CPU seconds (RLIMIT_CPU): a weak bound.
+_FALLBACK_CPU_SECONDS = 3600
+
+
+def sandbox_cgroup(limits: SandboxLimits) -> SandboxCgroup | None:
+    """A cgroup for one sandbox, or None where the host refuses one (rlimits then apply).
+    Its memory limit includes /tmp, whose tmpfs pages are charged to it, so a full /tmp
+    cannot starve the processes."""
+    return SandboxCgroup.create(memory_bytes=limits.memory_bytes + limits.tmp_bytes, pids=limits.pids,
+                                cpus=limits.cpus)
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.kill()
+    proc.wait()
+    for stream in (proc.stdin, proc.stdout):
+        if stream is not None:
+            stream.close()
+
+
+def _read_info(fd: int, proc: subprocess.Popen[bytes]) -> dict:
+    data = b""
+    deadline = time.monotonic() + _INFO_TIMEOUT
+    while b"}" not in data:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+            raise SandboxError("bubblewrap did not report its namespaces in time")
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            out = proc.stdout.read(4096).decode("utf-8", "replace") if proc.stdout else ""
+            raise SandboxError(f"bubblewrap failed to start the sandbox: {out.strip()[:2000]}")
+        data += chunk
+    return json.loads(data[: data.index(b"}") + 1])
+
+
+def launch(bwrap_argv: list[str], limits: SandboxLimits, cgroup: SandboxCgroup | None,
+           pass_fds: tuple[int, ...] = ()) -> subprocess.Popen[bytes]:
+    """Start `bwrap_argv` (bwrap's path first) inside `cgroup` (or under the rlimit fallback
+    when it is None); raise SandboxError if it cannot start. stdin and stdout are pipes (stderr
+    joins stdout); the caller owns the process and the cgroup."""
+    info_r, info_w = os.pipe()
+    block_r, block_w = os.pipe()
+    argv = [bwrap_argv[0], "--info-fd", str(info_w), "--block-fd", str(block_r), *bwrap_argv[1:]]
+    if cgroup is None:
+        rlimits = rlimit_settings(memory_bytes=limits.memory_bytes, pids=limits.pids,
+                                  cpu_seconds=_FALLBACK_CPU_SECONDS, file_bytes=limits.disk_bytes)
+    else:
+        rlimits = rlimit_settings(file_bytes=limits.disk_bytes)  # no controller bounds one file's size
+    proc = None
+    try:
+        # env={}: bwrap (pid 1 inside) must not carry the harness's variables.
+        proc = subprocess.Popen(argv, env={}, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, start_new_session=True, close_fds=True,
+                                pass_fds=(info_w, block_r, *pass_fds))
+        os.close(info_w)
+        os.close(block_r)
+        info_w = block_r = -1
+        # The init is the ancestor of everything the sandbox runs; bwrap itself only waits for
+        # it (moving a process costs milliseconds on cgroup v1, so only the init is moved).
+        init_pid = int(_read_info(info_r, proc)["child-pid"])
+        if cgroup is not None:
+            cgroup.attach(init_pid)
+        apply_rlimits(init_pid, rlimits)
+        os.write(block_w, b"x")
+        return proc
+    except BaseException as exc:
+        if proc is not None:
+            _kill(proc)
+        if isinstance(exc, OSError):
+            raise SandboxError(f"cannot start the confined sandbox: {exc}") from None
+        raise
+    finally:
+        for fd in (info_r, info_w, block_r, block_w):
+            if fd != -1:
+                os.close(fd)
