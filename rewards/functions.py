@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..errors import ConfigError
-from .report import GradeReport
+from .report import BLOCKING_AUDIT_FLAGS, GradeReport
 
 __all__ = ["binary_reward", "partial_reward", "reward_function", "RewardFn"]
 
@@ -13,13 +13,17 @@ RewardFn = Callable[[GradeReport], float]
 
 
 def binary_reward(report: GradeReport) -> float:
-    """1.0 when every FAIL_TO_PASS and PASS_TO_PASS test passed, else 0.0."""
+    """1.0 when every FAIL_TO_PASS and PASS_TO_PASS test passed in a trusted run, else 0.0.
+
+    A "grading_failed" report also gives 0.0 here: check `report.status` (the env's
+    `info["reward_status"]`) and leave such samples out of training rather than learn from them."""
     return 1.0 if report.resolved else 0.0
 
 
 def partial_reward(report: GradeReport) -> float:
-    """The fraction of FAIL_TO_PASS tests passing, or 0.0 if any PASS_TO_PASS test broke."""
-    if report.status != "graded" or report.pass_to_pass["failure"]:
+    """The fraction of FAIL_TO_PASS tests passing, or 0.0 if any PASS_TO_PASS test broke or the
+    run cannot be trusted (a blocking audit flag)."""
+    if report.status != "graded" or report.pass_to_pass["failure"] or BLOCKING_AUDIT_FLAGS & set(report.audit):
         return 0.0
     f2p = report.fail_to_pass
     total = len(f2p["success"]) + len(f2p["failure"])

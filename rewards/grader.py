@@ -1,103 +1,270 @@
 """Grading a diff in isolation (DESIGN.md decision 8).
 
-Fresh copy of the base snapshot; the diff applied without its test-infrastructure files;
-test_patch applied; the task's tests run in a fresh sandbox writing JUnit XML into a
-directory outside the repository; per-test outcomes compared with FAIL_TO_PASS/PASS_TO_PASS.
+The agent's code runs inside the test process, so everything it can touch is untrusted:
+1. a fresh copy of the base snapshot; the agent's diff applied without test infrastructure and
+   without modules shadowing the runner or the standard library (`test_infra`);
+2. the task's test_patch applied, then two canary tests planted in a test file under test;
+3. the tests run in a fresh sandbox; pytest writes its JUnit XML to `/dev/fd/N`, an unlinked
+   host file passed in as an open descriptor, so no path to the report exists anywhere;
+4. the report is read (size-capped, untrusted XML) per test; only PASSED counts, every expected
+   test must be present, the canaries must have been reported truthfully.
+
+Statuses: "graded", "timeout" (reward 0 with the limit in `reason`) and "grading_failed" (the
+snapshot, runtime or sandbox failed: the reward is unknown). The output of the test sandbox
+starts with a random marker printed before anything from the repository runs, so no output
+the agent's code prints can pass for a sandbox failure.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import secrets
 import shlex
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import NanoGymError, RepoError
 from ..patches import join_patches, parse_patch
-from ..repos import apply_diff, base_snapshot, make_workspace
-from ..runtimes import ensure_runtime
-from ..sandbox import Backend, make_backend
+from ..repos import BaseSnapshot, apply_diff, base_snapshot, make_workspace
+from ..runtimes import Runtime, ensure_runtime
+from ..sandbox import Backend, Sandbox, make_backend
 from ..tasks import Task, files_under_test
-from .junit import MISSING, PASSED, parse_junit
-from .report import GradeReport
-from .test_infra import is_test_infrastructure
+from .canary import Canaries, CanaryError, canary_host, canary_verdict, plant_canaries
+from .junit import MAX_JUNIT_BYTES, MISSING, PASSED, JunitUnreadable, parse_junit_bytes
+from .report import BLOCKING_AUDIT_FLAGS, GradeReport
+from .test_infra import ShadowCheck, is_test_infrastructure
 
-__all__ = ["grade", "run_tests", "TestRun", "DEFAULT_GRADING_TIMEOUT"]
+__all__ = ["grade", "run_tests", "TestRun", "DEFAULT_GRADING_TIMEOUT", "GradingFailed"]
 
 DEFAULT_GRADING_TIMEOUT = 600.0
-RESULTS_MOUNT = "/nano_results"
+_PROBE_TIMEOUT = 120.0
 
 
-def _split_agent_diff(task: Task, diff: str) -> tuple[str, list[str]]:
-    """The diff without anything touching test infrastructure or the task's test files."""
-    protected = set(files_under_test(task))
-    kept, dropped = [], []
-    for patch in parse_patch(diff):
-        paths = {p for p in (patch.old_path, patch.new_path) if p}
-        if any(is_test_infrastructure(p) or p in protected for p in paths):
-            dropped.append(patch.path)
-        else:
-            kept.append(patch)
-    return join_patches(kept), dropped
-
-
-def _test_command(task: Task) -> str:
-    files = files_under_test(task) if task.runtime.test_scope == "test_patch" else []
-    return (f"{task.runtime.test_cmd} -p no:cacheprovider -o junit_family=xunit1 "
-            f"--junitxml={RESULTS_MOUNT}/junit.xml " + " ".join(shlex.quote(f) for f in files))
+class GradingFailed(NanoGymError):
+    """The grading infrastructure failed; the diff was not judged."""
 
 
 @dataclass
 class TestRun:
-    """The outcome of running a task's tests on a diff: every test seen, not only expected ones."""
+    """The outcome of running a task's tests on a diff: every test seen (canaries excluded)."""
+
+    __test__ = False  # not a pytest test class
 
     status: str  # "graded" | "timeout" | "grading_failed"
     tests: dict[str, str] = field(default_factory=dict)
     dropped_paths: list[str] = field(default_factory=list)
     reason: str = ""
     log: str = ""
+    audit: list[str] = field(default_factory=list)
+    canary: str = ""  # "ok" | "not_run" | "tampered" | "" (the tests did not run)
+
+    @property
+    def trusted(self) -> bool:
+        """The run finished, the canaries were reported truthfully and nothing blocking was seen."""
+        return self.status == "graded" and self.canary == "ok" and not BLOCKING_AUDIT_FLAGS & set(self.audit)
+
+
+# ----------------------------------------------------------------------------- the runtime's modules
+
+_PROBE = r"""
+import json, pkgutil, sys
+names = set(getattr(sys, "stdlib_module_names", ())) | set(sys.builtin_module_names)
+names.update(m.name for m in pkgutil.iter_modules())
+sys.stdout.write("\n%s\n" % json.dumps(sorted(names)))
+"""
+_importable: dict[tuple[str, str], frozenset[str]] = {}
+
+
+def _runtime_modules(sandbox: Sandbox, runtime: Runtime) -> frozenset[str]:
+    """Top-level modules the runtime's interpreter imports from outside the repository (stdlib,
+    builtins, site-packages), asked once per runtime from inside a sandbox over the base tree.
+    `-I` keeps the repository and the environment out of the probe."""
+    key = (str(runtime.venv), runtime.python_version)
+    if key not in _importable:
+        run = sandbox.exec(["/bin/bash", "-c", "exec python -I -c " + shlex.quote(_PROBE)], timeout=_PROBE_TIMEOUT)
+        try:
+            if run.timed_out or run.exit_code != 0:
+                raise ValueError(run.output.strip()[-500:])
+            names = json.loads(run.output.strip().rsplit("\n", 1)[-1])
+            if not isinstance(names, list) or "os" not in names:
+                raise ValueError("no module list")
+        except ValueError as exc:
+            raise GradingFailed(f"cannot list the runtime's modules: {exc}") from None
+        _importable[key] = frozenset(n for n in names if isinstance(n, str))
+    return _importable[key]
+
+
+# ----------------------------------------------------------------------------- the agent's diff
+
+def _split_agent_diff(task: Task, diff: str, shadows: ShadowCheck | None = None) -> tuple[str, list[str], list[str]]:
+    """The diff without test infrastructure, the task's test files and shadowing modules;
+    also the dropped paths and the audit flags they raise."""
+    protected = set(files_under_test(task))
+    kept, dropped, audit = [], [], set()
+    for patch in parse_patch(diff):
+        paths = {p for p in (patch.old_path, patch.new_path) if p}
+        if any(is_test_infrastructure(p) or p in protected for p in paths):
+            dropped.append(patch.path)
+            audit.add("test_infrastructure_modified")
+        elif shadows is not None and any(shadows(p) for p in paths):
+            dropped.append(patch.path)
+            audit.add("module_shadowing")
+        else:
+            kept.append(patch)
+    return join_patches(kept), dropped, sorted(audit)
+
+
+# ----------------------------------------------------------------------------- the test run
+
+def _test_script(task: Task, nonce: str, fd: int) -> str:
+    files = files_under_test(task) if task.runtime.test_scope == "test_patch" else []
+    command = (f"{task.runtime.test_cmd} -p no:cacheprovider -o junit_family=xunit1 --junitxml=/dev/fd/{fd} "
+               + " ".join(shlex.quote(f) for f in files))
+    # The markers are printed before anything from the repository can run: the first proves the
+    # sandbox started, the second that the runtime imports pytest (checked in isolated mode).
+    return (f"printf '%s\\n' {nonce}-start; "
+            f"if python -I -c 'import pytest'; then printf '%s\\n' {nonce}-ready; "
+            f"else printf '\\n%s\\n' {nonce}-noruntime; exit 0; fi; " + command)
+
+
+def _read_report(fh, cap: int) -> bytes | None:
+    """What pytest wrote to the report descriptor; None if it is larger than `cap` (not read)."""
+    if os.fstat(fh.fileno()).st_size > cap:
+        return None
+    fh.seek(0)
+    chunks, total = [], 0
+    while total <= cap:
+        chunk = fh.read(min(1 << 20, cap + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    data = b"".join(chunks)
+    return data if len(data) <= cap else None
+
+
+def _infrastructure_failure(output: str, nonce: str) -> str | None:
+    """Why the sandbox or the runtime failed, judged only from output printed before the
+    repository's code could run; None when the tests did run."""
+    if output.startswith(f"{nonce}-start\n"):
+        head = output[: 64 * 1024]
+        if f"{nonce}-ready\n" not in head and f"\n{nonce}-noruntime\n" in head:
+            return "the runtime cannot import pytest: " + head.split(f"{nonce}-start\n", 1)[1].strip()[:500]
+        return None
+    if output.startswith("[binary output"):
+        return None  # the repository's code printed binary after the markers
+    return "the grading sandbox failed: " + output.strip()[:500]
+
+
+@dataclass
+class _Prepared:
+    dropped: list[str]
+    audit: list[str]
+    canaries: Canaries | None = None
+    not_applied: str = ""  # why the agent's diff did not apply (the agent's fault: graded 0)
+
+
+def _prepare(task: Task, diff: str, snapshot: BaseSnapshot, runtime: Runtime, sandbox: Sandbox,
+             workspace: Path) -> _Prepared:
+    """Apply the filtered diff and test_patch to the workspace and plant the canaries."""
+    importable = _runtime_modules(sandbox, runtime)
+    shadows = ShadowCheck.build(snapshot.tree, snapshot.manifest(), importable)
+    agent_diff, dropped, audit = _split_agent_diff(task, diff, shadows)
+    prepared = _Prepared(dropped=dropped, audit=audit)
+    try:
+        apply_diff(snapshot, workspace, agent_diff)
+    except RepoError as exc:
+        prepared.not_applied = f"the diff does not apply to the base: {exc}"
+        return prepared
+    try:
+        apply_diff(snapshot, workspace, task.test_patch)
+    except RepoError as exc:
+        raise GradingFailed(f"the task's test_patch does not apply after the agent's diff: {exc}") from None
+    host = canary_host([*task.FAIL_TO_PASS, *task.PASS_TO_PASS], files_under_test(task), workspace,
+                       scope=task.runtime.test_scope)
+    if host is None:
+        raise GradingFailed("no test file of the task exists to hold the canary tests")
+    try:
+        prepared.canaries = plant_canaries(workspace, host, external=importable)
+    except CanaryError as exc:
+        raise GradingFailed(str(exc)) from None
+    return prepared
 
 
 def run_tests(task: Task, diff: str, *, backend: Backend | None = None,
               timeout: float = DEFAULT_GRADING_TIMEOUT) -> TestRun:
-    """Apply `diff` (minus test infrastructure) and `test_patch` to a fresh base and run the tests."""
+    """Apply `diff` (minus test infrastructure and shadowing modules) and `test_patch` to a fresh
+    base, plant the canaries and run the tests."""
     backend = backend or make_backend()
     scratch = None
+    prepared = _Prepared(dropped=[], audit=[])
     try:
         snapshot = base_snapshot(task)
         runtime = ensure_runtime(task.runtime)
         scratch = Path(backend.scratch_dir("nano-grade-"))
         workspace = make_workspace(snapshot, scratch)
-        agent_diff, dropped = _split_agent_diff(task, diff)
-        try:
-            apply_diff(snapshot, workspace, agent_diff)
-        except RepoError as exc:
-            return TestRun("graded", dropped_paths=dropped, reason=f"the diff does not apply to the base: {exc}")
-        apply_diff(snapshot, workspace, task.test_patch)
-        results = scratch / "results"
-        results.mkdir()
         sandbox = backend.start(workspace, runtime)
         try:
-            run = sandbox.exec(["/bin/bash", "-c", _test_command(task)], timeout=timeout,
-                               extra_binds=((str(results), RESULTS_MOUNT),))
+            prepared = _prepare(task, diff, snapshot, runtime, sandbox, workspace)
+            if prepared.canaries is None:
+                return TestRun("graded", dropped_paths=prepared.dropped, audit=prepared.audit,
+                               reason=prepared.not_applied)
+            nonce = secrets.token_hex(12)
+            # An unlinked file: pytest reaches it only through the descriptor it inherits.
+            with tempfile.TemporaryFile(dir=scratch, buffering=0) as report:
+                fd = report.fileno()
+                run = sandbox.exec(["/bin/bash", "-c", _test_script(task, nonce, fd)], timeout=timeout,
+                                   pass_fds=(fd,))
+                data = b"" if run.timed_out else _read_report(report, MAX_JUNIT_BYTES)
         finally:
             sandbox.close()
         if run.timed_out:
-            return TestRun("timeout", dropped_paths=dropped, reason=f"the tests did not finish within {timeout:g}s",
-                           log=run.output)
-        if run.output.startswith("bwrap:"):
-            raise NanoGymError(f"the grading sandbox failed: {run.output.strip()[:500]}")
-        junit = results / "junit.xml"
-        tests = parse_junit(junit) if junit.is_file() else {}
-        reason = "" if tests else f"no test report was written (test command exit code {run.exit_code})"
-        return TestRun("graded", tests=tests, dropped_paths=dropped, reason=reason, log=run.output)
+            return TestRun("timeout", dropped_paths=prepared.dropped, audit=prepared.audit, log=run.output,
+                           reason=f"the tests did not finish within the grading timeout of {timeout:g}s")
+        failure = _infrastructure_failure(run.output, nonce)
+        if failure is not None:
+            raise GradingFailed(failure)
+        return _judge(prepared, data, run.exit_code, run.output)
     except (NanoGymError, OSError) as exc:
-        return TestRun("grading_failed", reason=f"{type(exc).__name__}: {exc}")
+        return TestRun("grading_failed", dropped_paths=prepared.dropped, audit=prepared.audit,
+                       reason=f"{type(exc).__name__}: {exc}")
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
 
+
+def _judge(prepared: _Prepared, data: bytes | None, exit_code: int | None, log: str) -> TestRun:
+    """Turn the report's bytes into a TestRun; `data` None means over the size cap."""
+    canaries, dropped, audit = prepared.canaries, prepared.dropped, list(prepared.audit)
+    if data == b"":
+        return TestRun("graded", dropped_paths=dropped, audit=audit, log=log,
+                       reason=f"no test report was written (test command exit code {exit_code})")
+    try:
+        if data is None:
+            raise JunitUnreadable(f"the report is larger than {MAX_JUNIT_BYTES} bytes")
+        results = parse_junit_bytes(data)
+    except JunitUnreadable as exc:
+        return TestRun("graded", dropped_paths=dropped, audit=sorted({*audit, "results_unreadable"}), log=log,
+                       reason=f"the test report cannot be trusted: {exc}")
+    reasons = []
+    if results.conflicting:
+        audit.append("duplicate_results")
+        reasons.append(f"{len(results.conflicting)} test(s) reported both as passed and as not passed")
+    verdict, why = canary_verdict(canaries, results.tests)
+    if verdict == "tampered":
+        audit.append("runner_tampered")
+    if why:
+        reasons.append(why)
+    tests = {t: s for t, s in results.tests.items() if t not in canaries.ids}
+    return TestRun("graded", tests=tests, dropped_paths=dropped, audit=sorted(set(audit)), log=log,
+                   reason="; ".join(reasons), canary=verdict)
+
+
+# ----------------------------------------------------------------------------- the report
 
 def grade(task: Task, diff: str, *, backend: Backend | None = None,
           timeout: float = DEFAULT_GRADING_TIMEOUT) -> GradeReport:
@@ -109,14 +276,21 @@ def grade(task: Task, diff: str, *, backend: Backend | None = None,
 
 def _report(task: Task, run: TestRun, started: float) -> GradeReport:
     tests = run.tests
+    trusted = run.trusted
 
     def split(ids: tuple[str, ...]) -> dict[str, list[str]]:
-        return {"success": [t for t in ids if tests.get(t) == PASSED],
-                "failure": [t for t in ids if tests.get(t) != PASSED]}
+        # An untrusted run credits no test, whatever it reported.
+        return {"success": [t for t in ids if trusted and tests.get(t) == PASSED],
+                "failure": [t for t in ids if not trusted or tests.get(t) != PASSED]}
 
     expected = {t: tests.get(t, MISSING) for t in (*task.FAIL_TO_PASS, *task.PASS_TO_PASS)}
     f2p, p2p = split(task.FAIL_TO_PASS), split(task.PASS_TO_PASS)
-    resolved = run.status == "graded" and not f2p["failure"] and not p2p["failure"] and bool(expected)
+    resolved = trusted and bool(expected) and not f2p["failure"] and not p2p["failure"]
+    reason = run.reason
+    if run.status == "graded" and not resolved and not reason:
+        missing = [t for t, s in expected.items() if s == MISSING]
+        reason = (f"{len(missing)} expected test(s) missing from the report" if missing
+                  else "some expected tests did not pass" if expected else "the task lists no tests")
     return GradeReport(instance_id=task.instance_id, status=run.status, resolved=resolved, tests=expected,
-                       fail_to_pass=f2p, pass_to_pass=p2p, dropped_paths=run.dropped_paths, reason=run.reason,
-                       log_tail=run.log[-4000:], duration_s=time.monotonic() - started)
+                       fail_to_pass=f2p, pass_to_pass=p2p, dropped_paths=run.dropped_paths, audit=run.audit,
+                       reason=reason, log_tail=run.log[-4000:], duration_s=time.monotonic() - started)
