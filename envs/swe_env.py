@@ -16,6 +16,7 @@ from ..errors import ConfigError, EpisodeEndedError
 from ..pool import EpisodePool, Prepared
 from ..repos import BaseSnapshot, base_snapshot, extract_diff, make_workspace
 from ..rewards import GradeReport, grade, reward_function
+from ..rewards.cache import RewardCache
 from ..rewards.grader import DEFAULT_GRADING_TIMEOUT
 from ..runtimes import ensure_runtime
 from ..sandbox import Sandbox, SandboxLimits, make_backend
@@ -71,6 +72,7 @@ class NanoSWEEnv(gym.Env[list, Any]):
         memory_per_env: int = DEFAULT_MEMORY_PER_ENV,
         repos: str | os.PathLike[str] | None = None,
         prefetch: bool = True,
+        reward_cache: bool = True,
         system_prompt: str | None = None,
         render_mode: str | None = None,
     ) -> None:
@@ -93,6 +95,7 @@ class NanoSWEEnv(gym.Env[list, Any]):
                                                 "episode_timeout_s": episode_timeout}}}
         self._episode_timeout = episode_timeout
         self._repos = repos
+        self._reward_cache = RewardCache.shared() if reward_cache else None
         self._episode_started = 0.0
         self.observation_space = MessageHistory()
         self.action_space = ToolCallAction()
@@ -238,7 +241,8 @@ class NanoSWEEnv(gym.Env[list, Any]):
         diff = extract_diff(self._snapshot, self._sandbox.workspace)
         timings["diff_s"] = time.perf_counter() - started
         started = time.perf_counter()
-        report: GradeReport = grade(self._task, diff, backend=self._backend, timeout=self._grading_timeout)
+        report: GradeReport = grade(self._task, diff, backend=self._backend, timeout=self._grading_timeout,
+                                    cache=self._reward_cache)
         timings["grade_s"] = time.perf_counter() - started
         info["diff"] = diff
         info["report"] = report.to_dict()

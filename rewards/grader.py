@@ -33,6 +33,7 @@ from ..repos import BaseSnapshot, apply_diff, base_snapshot, make_workspace
 from ..runtimes import Runtime, ensure_runtime
 from ..sandbox import Backend, Sandbox, make_backend
 from ..tasks import Task, files_under_test
+from .cache import RewardCache
 from .canary import Canaries, CanaryError, canary_host, canary_verdict, plant_canaries
 from .junit import MAX_JUNIT_BYTES, MISSING, PASSED, JunitUnreadable, parse_junit_bytes
 from .report import BLOCKING_AUDIT_FLAGS, GradeReport
@@ -189,7 +190,8 @@ def _prepare(task: Task, diff: str, snapshot: BaseSnapshot, runtime: Runtime, sa
     if host is None:
         raise GradingFailed("no test file of the task exists to hold the canary tests")
     try:
-        prepared.canaries = plant_canaries(workspace, host, external=importable)
+        passing = frozenset(t.split("::", 1)[1] for t in task.PASS_TO_PASS if t.startswith(host + "::"))
+        prepared.canaries = plant_canaries(workspace, host, external=importable, passing=passing)
     except CanaryError as exc:
         raise GradingFailed(str(exc)) from None
     return prepared
@@ -267,11 +269,17 @@ def _judge(prepared: _Prepared, data: bytes | None, exit_code: int | None, log: 
 # ----------------------------------------------------------------------------- the report
 
 def grade(task: Task, diff: str, *, backend: Backend | None = None,
-          timeout: float = DEFAULT_GRADING_TIMEOUT) -> GradeReport:
-    """Grade `diff` (a git diff against the task's base) and return the per-test report."""
+          timeout: float = DEFAULT_GRADING_TIMEOUT, cache: RewardCache | None = None) -> GradeReport:
+    """Grade `diff` (a git diff against the task's base) and return the per-test report; with a
+    `cache`, a diff graded before is answered from it."""
+    if cache is not None and (hit := cache.get(task, diff)) is not None:
+        return hit
     started = time.monotonic()
     run = run_tests(task, diff, backend=backend, timeout=timeout)
-    return _report(task, run, started)
+    report = _report(task, run, started)
+    if cache is not None:
+        cache.put(task, diff, report)
+    return report
 
 
 def _report(task: Task, run: TestRun, started: float) -> GradeReport:

@@ -43,6 +43,7 @@ class GradeReport:
     reason: str = ""
     log_tail: str = ""
     duration_s: float = 0.0
+    cached: bool = False  # served from the reward cache: the same diff was graded before
 
     def __post_init__(self) -> None:
         self.audit = sorted(set(self.audit))
