@@ -154,6 +154,46 @@ def _insertion_lines(tree: ast.Module | None, lines: list[bytes]) -> list[int]:
     return spots
 
 
+_UNSAFE_CALLS = frozenset({"skip", "xfail", "importorskip", "fail", "exit"})
+
+
+def _twin_prelude(tree: ast.Module | None, lines: list[bytes], passing: frozenset[str]) -> tuple[bytes, list[bytes]] | None:
+    """The body lines (verbatim) of a random top-level test of the file that passed at base and
+    needs no fixture, and their indentation; None if there is none. The must-fail canary runs such
+    a body before its false assertion, so it exercises the code under test like the task's tests."""
+    options = []
+    for node in tree.body if tree is not None else []:
+        if not isinstance(node, ast.FunctionDef) or node.name not in passing or node.decorator_list:
+            continue
+        args = node.args
+        if args.args or args.posonlyargs or args.kwonlyargs or args.vararg or args.kwarg:
+            continue
+        first = node.body[0]
+        if first.lineno <= node.lineno or node.end_lineno is None:
+            continue  # body on the def line
+        risky = False
+        for sub in ast.walk(node):
+            if sub is not node and isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                continue
+            if isinstance(sub, (ast.Return, ast.Yield, ast.YieldFrom, ast.Global, ast.Nonlocal)):
+                risky = True  # could end the test before the canary's assertion, or share state
+            elif isinstance(sub, ast.Attribute) and sub.attr in _UNSAFE_CALLS:
+                risky = True  # could skip or end the run instead of failing
+            elif isinstance(sub, ast.Name) and sub.id in _UNSAFE_CALLS:
+                risky = True
+        if not risky:
+            options.append(node)
+    if not options:
+        return None
+    node = _rng.choice(options)
+    body = lines[node.body[0].lineno - 1: node.end_lineno]
+    indent = body[0][: len(body[0]) - len(body[0].lstrip(b" \t"))]
+    if not indent:
+        return None
+    body = [line if line.endswith((b"\n", b"\r")) else line + b"\n" for line in body]
+    return indent, body
+
+
 def _read_inside(workspace: Path, rel: str) -> tuple[Path, bytes]:
     path = workspace / rel
     # Every component must be a real directory or file inside the workspace: no symlink may
@@ -165,9 +205,11 @@ def _read_inside(workspace: Path, rel: str) -> tuple[Path, bytes]:
         return path, fh.read()
 
 
-def plant_canaries(workspace: Path, rel: str, *, external: frozenset[str] = frozenset()) -> Canaries:
+def plant_canaries(workspace: Path, rel: str, *, external: frozenset[str] = frozenset(),
+                   passing: frozenset[str] = frozenset()) -> Canaries:
     """Insert a must-fail and a must-pass canary test into `workspace/rel` at random places.
-    `external`: top-level modules that are not the repository's (stdlib, site-packages)."""
+    `external`: top-level modules that are not the repository's (stdlib, site-packages);
+    `passing`: names of the file's top-level tests known to pass at base (PASS_TO_PASS)."""
     try:
         path, data = _read_inside(workspace, rel)
     except OSError as exc:
@@ -181,14 +223,25 @@ def plant_canaries(workspace: Path, rel: str, *, external: frozenset[str] = froz
     tree = _parse(data)
     spots = _insertion_lines(tree, lines)
     names = _module_names(tree, external)
-    blocks = [(_rng.choice(spots), name, truth) for name, truth in ((fail_name, False), (pass_name, True))]
-    _rng.shuffle(blocks)
-    end = len(lines)
-    for spot, name, truth in sorted(blocks, key=lambda b: b[0], reverse=True):
-        body = "\n".join([f"def {name}():", *_body(truth, names)]) + "\n"
-        # Before a top-level definition (already preceded by blank lines), or at the end.
-        code = body + "\n\n" if spot < end else "\n\n" + body
-        lines.insert(spot, code.encode())
+    twin = _twin_prelude(tree, lines, passing)
+    original = list(lines)
+    for attempt in (twin, None):
+        lines = list(original)
+        blocks = [(_rng.choice(spots), name, truth) for name, truth in ((fail_name, False), (pass_name, True))]
+        _rng.shuffle(blocks)
+        end = len(lines)
+        for spot, name, truth in sorted(blocks, key=lambda b: b[0], reverse=True):
+            body = _body(truth, names)
+            if attempt is not None and not truth:
+                indent, prelude = attempt
+                code = f"def {name}():\n".encode() + b"".join(prelude) + b"".join(
+                    indent + line[4:].encode() + b"\n" for line in body)
+            else:
+                code = "\n".join([f"def {name}():", *body, ""]).encode()
+            # Before a top-level definition (already preceded by blank lines), or at the end.
+            lines.insert(spot, code + b"\n\n" if spot < end else b"\n\n" + code)
+        if tree is None or _parse(b"".join(lines)) is not None:
+            break  # a twin that does not parse in its new place falls back to the plain canary
     try:
         fd = os.open(path, os.O_WRONLY | os.O_TRUNC | os.O_NOFOLLOW)
         with os.fdopen(fd, "wb") as fh:

@@ -174,6 +174,14 @@ class TestGroup:
         assert True
 
 
+def test_returns_early():
+    return
+
+
+def test_skips_itself():
+    pytest.skip("not here")
+
+
 def test_trailing_without_newline():
     assert helper() + 1 == 4'''
 
@@ -184,16 +192,22 @@ def test_planted_canaries_fail_and_pass_when_really_run(tmp_path):
         (tmp_path / "tests").mkdir(exist_ok=True)
         rel = f"tests/test_mod{i}.py"
         (tmp_path / rel).write_text(TEST_FILE)
-        canaries = plant_canaries(tmp_path, rel, external=frozenset({"json", "pytest"}))
+        passing = frozenset({"test_helper_returns_three", "test_trailing_without_newline", "test_returns_early",
+                             "test_skips_itself"})
+        canaries = plant_canaries(tmp_path, rel, external=frozenset({"json", "pytest"}), passing=passing)
         plantings.append(canaries)
         assert canaries.must_fail != canaries.must_pass
         assert all(c.startswith(f"{rel}::test_") for c in canaries.ids)
         text = (tmp_path / rel).read_text()
-        assert text.count("def test_") == 6 and TEST_FILE.splitlines()[-1].strip() in text
-        for canary in canaries.ids:
+        assert text.count("def test_") == 8 and TEST_FILE.splitlines()[-1].strip() in text
+        bodies = {c: text.split(f"def {c.split('::')[1]}():", 1)[1].split("\n\n", 1)[0] for c in canaries.ids}
+        for body in bodies.values():
             # Built on the module's own imports (not json, not pytest): not computing on literals alone.
-            body = text.split(f"def {canary.split('::')[1]}():", 1)[1].split("\n\n", 1)[0]
             assert "OD" in body and "json" not in body and "pytest" not in body, body
+        # The must-fail one first runs the body of a test that passed at base (never one that
+        # could return or skip early), so it calls the code under test like the task's tests.
+        assert "helper()" in bodies[canaries.must_fail] and "return" not in bodies[canaries.must_fail]
+        assert "helper()" not in bodies[canaries.must_pass]
     junit = tmp_path / "junit.xml"
     subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "junit_family=xunit1",
                     f"--junitxml={junit}", "tests"], cwd=tmp_path, capture_output=True, check=False)
@@ -203,7 +217,7 @@ def test_planted_canaries_fail_and_pass_when_really_run(tmp_path):
         assert canary_verdict(canaries, tests) == ("ok", "")
         assert tests[f"{canaries.file}::TestGroup::test_inside_class"] == "PASSED"
         assert tests[f"{canaries.file}::test_parametrized_values[2]"] == "PASSED"
-    assert len(tests) == 6 * 7
+    assert len(tests) == 6 * 9
 
 
 def test_canary_verdicts():
