@@ -23,7 +23,7 @@ from .report import BLOCKING_AUDIT_FLAGS, GradeReport
 __all__ = ["GRADER_VERSION", "RewardCache", "cache_key"]
 
 # Bump whenever a change to grading could change a verdict: old entries then stop matching.
-GRADER_VERSION = "2"
+GRADER_VERSION = "3"
 _MEMORY_ENTRIES = 4096
 
 

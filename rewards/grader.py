@@ -22,6 +22,7 @@ import os
 import secrets
 import shlex
 import shutil
+import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -236,7 +237,17 @@ def run_tests(task: Task, diff: str, *, backend: Backend | None = None,
                        reason=f"{type(exc).__name__}: {exc}")
     finally:
         if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
+            _remove_scratch(scratch)
+
+
+def _remove_scratch(scratch: Path) -> None:
+    """Delete the grading scratch tree, whose shape the agent's diff decided: shutil.rmtree
+    recurses once per level, so a tree deeper than the recursion limit goes to `rm -rf`."""
+    try:
+        shutil.rmtree(scratch, ignore_errors=True)
+    except RecursionError:
+        subprocess.run(["rm", "-rf", "--one-file-system", "--", str(scratch)], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
 
 
 def _judge(prepared: _Prepared, data: bytes | None, exit_code: int | None, log: str) -> TestRun:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 import textwrap
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -319,6 +321,25 @@ def test_grading_infrastructure_failure_is_not_a_zero(task):
     broken = replace(task, test_patch="diff --git a/tests/nope.py b/tests/nope.py\n--- a/tests/nope.py\n+++ b/tests/nope.py\n@@ -1 +1 @@\n-a\n+b\n")
     report = grade(broken, "")
     assert report.status == "grading_failed" and report.reason and not report.resolved
+
+
+class _ScratchInBackend(LocalBackend):
+    """A real local backend keeping its scratch trees under a directory the test owns."""
+
+    def __init__(self, root):
+        super().__init__()
+        object.__setattr__(self, "root", root)
+
+    def scratch_dir(self, prefix):
+        return Path(tempfile.mkdtemp(prefix=prefix, dir=self.root))
+
+
+def test_a_tree_deeper_than_the_recursion_limit_is_graded_and_removed(task, tmp_path):
+    deep = "d/" * (sys.getrecursionlimit() + 100) + "x.py"
+    diff = f"diff --git a/{deep} b/{deep}\nnew file mode 100644\n--- /dev/null\n+++ b/{deep}\n@@ -0,0 +1 @@\n+X = 1\n"
+    report = grade(task, diff, backend=_ScratchInBackend(tmp_path))
+    assert report.status == "graded" and not report.resolved
+    assert list(tmp_path.iterdir()) == []
 
 
 class _MissingWorkspaceBackend(LocalBackend):
