@@ -32,11 +32,13 @@ from .mirrors import mirror_for
 from .suites import embedded_reference
 from .tasks import Task
 
-__all__ = ["BaseSnapshot", "base_snapshot", "build_base_repo", "make_workspace", "extract_diff", "apply_diff", "JUNK_NAMES"]
+__all__ = ["BaseSnapshot", "base_snapshot", "build_base_repo", "make_workspace", "remove_tree", "extract_diff",
+           "apply_diff", "JUNK_NAMES"]
 
 # Untracked build debris never counts as a change.
 JUNK_NAMES = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"})
 _ZERO = "0" * 40
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 
 
 @dataclass(frozen=True)
@@ -159,16 +161,92 @@ def make_workspace(snapshot: BaseSnapshot, parent: Path) -> Path:
     return dest
 
 
+def remove_tree(path: Path | str) -> None:
+    """Delete a directory tree the agent shaped, whatever its shape.
+
+    `shutil.rmtree` recurses once per level (a tree nested deeper than the recursion limit raises
+    RecursionError) and gives up on directories without permissions. This walks iteratively with
+    one directory descriptor open at a time, never follows a symlink, and gives directories back
+    the permissions their owner needs to empty them. A missing `path` is fine.
+    """
+    try:
+        if not stat.S_ISDIR(os.lstat(path).st_mode):
+            os.unlink(path)
+            return
+        fd = _open_dir_owned(os.fspath(path), None)
+    except FileNotFoundError:
+        return
+    names: list[str] = []  # the path from `path` to the directory `fd` is open on
+    pending: list[list[str]] = []  # per level: the subdirectories still to remove
+    try:
+        while True:
+            with os.scandir(fd) as it:
+                entries = [(entry.name, entry.is_dir(follow_symlinks=False)) for entry in it]
+            for name, is_dir in entries:
+                if not is_dir:
+                    _retry_writable(fd, lambda: os.unlink(name, dir_fd=fd))
+            pending.append([name for name, is_dir in entries if is_dir])
+            while True:  # down into the next subdirectory, or up, removing each emptied one
+                if pending[-1]:
+                    name = pending[-1].pop()
+                    try:
+                        child = _open_dir_owned(name, fd)
+                    except FileNotFoundError:
+                        continue
+                    os.close(fd)
+                    fd = child
+                    names.append(name)
+                    break
+                pending.pop()
+                if not names:
+                    break
+                parent = os.open("..", _DIR_FLAGS, dir_fd=fd)
+                os.close(fd)
+                fd = parent
+                done = names.pop()
+                _retry_writable(fd, lambda: os.rmdir(done, dir_fd=fd))
+            if not pending:
+                break
+    finally:
+        os.close(fd)
+    os.rmdir(path)
+
+
+def _open_dir_owned(name: str, dir_fd: int | None) -> int:
+    """Open a directory (never through a symlink), making it readable first if it is not."""
+    try:
+        return os.open(name, _DIR_FLAGS | os.O_NOFOLLOW, dir_fd=dir_fd)
+    except PermissionError:
+        handle = os.open(name, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd)
+        try:  # through the descriptor: it is this very directory, whatever happens to the name
+            os.chmod(f"/proc/self/fd/{handle}", 0o700)
+            return os.open(f"/proc/self/fd/{handle}", _DIR_FLAGS)
+        finally:
+            os.close(handle)
+
+
+def _retry_writable(dir_fd: int, remove) -> None:
+    """Run `remove()` (an unlink or rmdir in `dir_fd`), making the directory writable if needed."""
+    try:
+        remove()
+    except FileNotFoundError:
+        pass
+    except PermissionError:
+        os.fchmod(dir_fd, 0o700)
+        remove()
+
+
 # ----------------------------------------------------------------------------- diff
 
 def _blob_id(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
-def _read_nofollow(path: Path) -> bytes | None:
-    """File bytes without following a symlink; None if it is not a regular file any more."""
+def _read_regular(dir_fd: int, name: str) -> bytes | None:
+    """The bytes of `name` in `dir_fd` without following a symlink or blocking on a FIFO; None if
+    it is not a regular file (any more)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=dir_fd)
     except OSError:
         return None
     try:
@@ -181,33 +259,68 @@ def _read_nofollow(path: Path) -> bytes | None:
 
 
 def _walk(workspace: Path, manifest: dict[str, tuple[str, str]]) -> Iterator[tuple[str, str, bytes]]:
-    """Yield (path, mode, content) for every file in the workspace except .git and junk."""
-    for dirpath, dirnames, filenames in os.walk(workspace):
-        rel_dir = os.path.relpath(dirpath, workspace)
-        rel_dir = "" if rel_dir == "." else rel_dir + "/"
-        kept = []
-        for name in dirnames:
-            full = os.path.join(dirpath, name)
-            if rel_dir == "" and name == ".git":
-                continue
-            if os.path.islink(full):
-                filenames.append(name)  # a symlink to a directory is a file to git
-            elif name not in JUNK_NAMES:
-                kept.append(name)
-        dirnames[:] = sorted(kept)
-        for name in sorted(filenames):
-            rel = rel_dir + name
-            if name.endswith(".pyc") and rel not in manifest:
-                continue
-            full = os.path.join(dirpath, name)
-            st = os.lstat(full)
-            if stat.S_ISLNK(st.st_mode):
-                yield rel, "120000", os.fsencode(os.readlink(full))
-            elif stat.S_ISREG(st.st_mode):
-                data = _read_nofollow(Path(full))
-                if data is not None:
-                    yield rel, "100755" if st.st_mode & 0o111 else "100644", data
-            # FIFOs, sockets and devices are not content; git would not track them either.
+    """Yield (path, mode, content) for every file in the workspace except .git and junk.
+
+    Iterative and relative to directory descriptors, with one descriptor open at a time, so a
+    tree of any depth works: deeper than the recursion limit, with paths longer than PATH_MAX.
+    Symlinks are yielded as links, never followed. Every `.git` is skipped: git cannot track one.
+    """
+    fd = os.open(workspace, _DIR_FLAGS)
+    names: list[str] = []  # the path from the workspace to the directory `fd` is open on
+    pending: list[list[str]] = []  # per level below it: the subdirectories still to visit
+    try:
+        while True:
+            rel_dir = "".join(n + "/" for n in names)
+            subdirs = []
+            try:
+                with os.scandir(fd) as it:
+                    entries = sorted(entry.name for entry in it)
+            except OSError:
+                entries = []
+            for name in entries:
+                if name == ".git":
+                    continue
+                rel = rel_dir + name
+                try:
+                    st = os.stat(name, dir_fd=fd, follow_symlinks=False)
+                except OSError:
+                    continue
+                if stat.S_ISDIR(st.st_mode):
+                    if name not in JUNK_NAMES:
+                        subdirs.append(name)
+                elif stat.S_ISLNK(st.st_mode):
+                    try:
+                        yield rel, "120000", os.fsencode(os.readlink(name, dir_fd=fd))
+                    except OSError:
+                        continue
+                elif stat.S_ISREG(st.st_mode):
+                    if name.endswith(".pyc") and rel not in manifest:
+                        continue
+                    data = _read_regular(fd, name)
+                    if data is not None:
+                        yield rel, "100755" if st.st_mode & 0o111 else "100644", data
+                # FIFOs, sockets and devices are not content; git would not track them either.
+            pending.append(subdirs[::-1])
+            while True:  # down into the next subdirectory, or up until a level has one left
+                if pending[-1]:
+                    name = pending[-1].pop()
+                    try:
+                        child = os.open(name, _DIR_FLAGS | os.O_NOFOLLOW, dir_fd=fd)
+                    except OSError:
+                        continue
+                    os.close(fd)
+                    fd = child
+                    names.append(name)
+                    break
+                pending.pop()
+                if not names:
+                    return
+                parent = os.open("..", _DIR_FLAGS, dir_fd=fd)
+                os.close(fd)
+                fd = parent
+                names.pop()
+    finally:
+        os.close(fd)
 
 
 def _write_loose_object(objects: Path, data: bytes) -> str:

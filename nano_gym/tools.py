@@ -115,12 +115,37 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _loads(text: str) -> Any:
-    return json.loads(text, object_pairs_hook=_no_duplicates)
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates)
+    except RecursionError:  # "[[[[..." deeper than the parser's recursion limit
+        raise ValueError("nested too deeply") from None
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _valid_unicode(text: str) -> str:
+    """`text` with lone surrogates (a broken decoder's output) replaced: the history they would
+    go into must stay encodable as UTF-8."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def _json_text(value: Any) -> str:
+    """A policy's non-string payload as JSON text for the history, whatever it holds."""
+    try:
+        return _valid_unicode(json.dumps(value, ensure_ascii=False, default=repr))
+    except (ValueError, RecursionError):  # circular or too deeply nested
+        return f"<{type(value).__name__} that cannot be written as JSON>"
+
+
+def _short_repr(value: Any, limit: int = 200) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _check_arguments(name: Any, arguments: Any) -> tuple[dict[str, Any], str | None]:
     if not isinstance(name, str) or name not in _PARAMS:
-        return {}, f"unknown tool {name!r}; available tools: {sorted(_PARAMS)}"
+        return {}, f"unknown tool {_short_repr(name)}; available tools: {sorted(_PARAMS)}"
     if isinstance(arguments, str):
         try:
             arguments = _loads(arguments) if arguments.strip() else {}
@@ -132,7 +157,7 @@ def _check_arguments(name: Any, arguments: Any) -> tuple[dict[str, Any], str | N
         return {}, f"arguments of {name} must be a JSON object, got {type(arguments).__name__}"
     required = _PARAMS[name]
     missing = [k for k in required if k not in arguments]
-    extra = sorted(k for k in arguments if k not in required)
+    extra = sorted((k for k in arguments if k not in required), key=repr)
     if missing or extra:
         return {}, (f"{name} takes exactly {required}" + (f"; missing {missing}" if missing else "")
                     + (f"; unexpected {extra}" if extra else ""))
@@ -153,7 +178,8 @@ def _check_arguments(name: Any, arguments: Any) -> tuple[dict[str, Any], str | N
 
 def _call(call_id: str, name: Any, arguments: Any) -> ToolCall:
     args, error = _check_arguments(name, arguments)
-    return ToolCall(id=call_id, name=name if isinstance(name, str) else repr(name), arguments=args, error=error)
+    shown = _valid_unicode(name) if isinstance(name, str) else _short_repr(name)
+    return ToolCall(id=_valid_unicode(call_id), name=shown, arguments=args, error=error)
 
 
 _TOOL_CALL_BLOCK = re.compile(r"<tool_call>(.*?)(?:</tool_call>|$)", re.S)
@@ -179,7 +205,7 @@ def _calls_from_text(text: str, next_id) -> list[ToolCall]:
 
 
 def _openai_tool_call(call: ToolCall, raw_arguments: Any) -> dict[str, Any]:
-    args = raw_arguments if isinstance(raw_arguments, str) else json.dumps(raw_arguments, ensure_ascii=False)
+    args = _valid_unicode(raw_arguments) if isinstance(raw_arguments, str) else _json_text(raw_arguments)
     return {"id": call.id, "type": "function", "function": {"name": call.name, "arguments": args}}
 
 
@@ -191,7 +217,7 @@ def parse_action(action: Any, next_id) -> ParsedAction:
     if action is None:
         return ParsedAction(message=None)
     if isinstance(action, str):
-        return ParsedAction(message={"role": "assistant", "content": action},
+        return ParsedAction(message={"role": "assistant", "content": _valid_unicode(action)},
                             calls=_calls_from_text(action, next_id))
     if not isinstance(action, Mapping):
         return ParsedAction(message=None, error=(
@@ -199,10 +225,11 @@ def parse_action(action: Any, next_id) -> ParsedAction:
             '{"name": ..., "arguments": {...}}, an assistant message, or text with <tool_call> blocks'))
     if "role" in action or "tool_calls" in action:
         if action.get("role", "assistant") != "assistant":
-            return ParsedAction(message=None, error=f"a message action must have role 'assistant', got {action.get('role')!r}")
+            return ParsedAction(message=None, error=("a message action must have role 'assistant', "
+                                                     f"got {_short_repr(action.get('role'))}"))
         content = action.get("content")
-        if content is not None and not isinstance(content, str):
-            content = json.dumps(content, ensure_ascii=False, default=str)
+        if content is not None:
+            content = _valid_unicode(content) if isinstance(content, str) else _json_text(content)
         raw_calls = action.get("tool_calls") or []
         if not isinstance(raw_calls, list):
             return ParsedAction(message=None, error="tool_calls must be a list")
@@ -274,6 +301,12 @@ def _relative_parts(file: str) -> list[str]:
     return parts
 
 
+def _display(path: str) -> str:
+    """A path as messages show it: escaped if it holds control characters (it is the agent's
+    text, but an observation must never carry terminal escapes)."""
+    return path if path.isprintable() else repr(path)
+
+
 def _open_dir_beneath(root: Path, parts: list[str]) -> int:
     """Open the parent directory of `parts` under `root` without following any symlink."""
     fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
@@ -298,7 +331,7 @@ def apply_patch(workspace: Path, search: str, replace: str, file: str) -> ToolOu
         parts = _relative_parts(file)
         dir_fd = _open_dir_beneath(workspace, parts)
         try:
-            return _patch_in_dir(dir_fd, parts[-1], search, replace, "/".join(parts))
+            return _patch_in_dir(dir_fd, parts[-1], search, replace, _display("/".join(parts)))
         finally:
             os.close(dir_fd)
     except _Refused as exc:

@@ -33,6 +33,7 @@ class JailSpec:
     workspace: Path
     runtime: Runtime | None = None
     tmp_bytes: int = 256 * 1024 * 1024
+    shm_bytes: int = 64 * 1024 * 1024  # /dev/shm: POSIX semaphores (multiprocessing) need it writable
     extra_binds: tuple[tuple[str, str], ...] = ()  # (host path, sandbox path), writable
     env: dict[str, str] = field(default_factory=dict)
 
@@ -89,12 +90,13 @@ def _system_mounts() -> list[str]:
 def bwrap_argv(spec: JailSpec, command: list[str]) -> list[str]:
     """The full argv that runs `command` inside the jail."""
     argv = [
-        _bwrap_path(), "--unshare-all", "--die-with-parent", "--new-session",
+        _bwrap_path(), "--unshare-all", *_no_nested_userns(), "--die-with-parent", "--new-session",
         "--hostname", "sandbox", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
         "--cap-drop", "ALL",
         *_system_mounts(),
-        "--proc", "/proc", "--dev", "/dev",
+        "--proc", "/proc", *_PROC_READ_ONLY, "--dev", "/dev",
         "--size", str(spec.tmp_bytes), "--tmpfs", "/tmp",
+        "--size", str(spec.shm_bytes), "--tmpfs", "/dev/shm",
     ]
     if spec.runtime is not None:
         runtime = spec.runtime
@@ -108,10 +110,46 @@ def bwrap_argv(spec: JailSpec, command: list[str]) -> list[str]:
     argv += ["--bind", str(spec.workspace), REPO_MOUNT]
     for host, inside in spec.extra_binds:
         argv += ["--bind", host, inside]
+    argv += _read_only_rest(argv)
     argv += ["--chdir", REPO_MOUNT, "--clearenv"]
     for key, value in {**base_env(spec.runtime), **spec.env}.items():
         argv += ["--setenv", key, value]
     return [*argv, "--", *command]
+
+
+# When the harness runs as root, the sandbox user is the host's uid 0 without capabilities, and
+# sysctl files check that uid, not a capability: /proc/sys would let the sandbox write host-wide
+# settings (kernel.core_pattern runs a program as host root). bwrap only covers what its access()
+# probe finds writable, which misses /proc/sys. A read-only bind keeps the values readable (they
+# are resolved against the reader's namespaces, whichever procfs they are read through).
+_PROC_READ_ONLY = ("--ro-bind", "/proc/sys", "/proc/sys", "--ro-bind-try", "/proc/sysrq-trigger", "/proc/sysrq-trigger")
+_WRITABLE_TMPFS = ("/tmp", "/dev/shm")
+
+
+def _read_only_rest(argv: list[str]) -> list[str]:
+    """Remount read-only what bwrap leaves writable but only the workspace, the binds and the
+    capped tmpfs mounts may be: its root (/, /etc, /opt, ... live there), /dev and the empty
+    tmpfs covers. Otherwise they are writable by the sandbox user and unbounded host memory."""
+    covers = [argv[i + 1] for i, arg in enumerate(argv[:-1])
+              if arg in ("--tmpfs", "--dev") and argv[i + 1] not in _WRITABLE_TMPFS]
+    out = []
+    for path in ("/", *covers):
+        out += ["--remount-ro", path]
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _no_nested_userns() -> tuple[str, ...]:
+    """Flags that stop the sandbox from creating user namespaces of its own (bubblewrap 0.8+):
+    they would make it root of a namespace, the kernel surface most sandbox escapes go through.
+    Empty where this bubblewrap cannot do it."""
+    flags = ("--unshare-user", "--disable-userns")
+    probe = [_bwrap_path(), *flags, "--ro-bind", "/", "/", "--", "/usr/bin/true"]
+    try:
+        proc = subprocess.run(probe, env={}, capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return ()
+    return flags if proc.returncode == 0 else ()
 
 
 def _bwrap_path() -> str:
