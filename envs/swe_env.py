@@ -61,6 +61,9 @@ class NanoSWEEnv(gym.Env[list, Any]):
         tasks: TaskSource = "nano-v0",
         task_ids: list[str] | None = None,
         *,
+        split: str = "train",
+        task_repos: list[str] | None = None,
+        task_slice: slice | str | None = None,
         reward: str | Any = "binary",
         backend: str = "local",
         max_steps: int | None = None,
@@ -83,7 +86,7 @@ class NanoSWEEnv(gym.Env[list, Any]):
         if episode_timeout is not None and episode_timeout <= 0:
             raise ConfigError("episode_timeout must be positive (or None for no limit)")
         self.render_mode = render_mode
-        self.tasks: list[Task] = load_tasks(tasks, task_ids)
+        self.tasks: list[Task] = load_tasks(tasks, task_ids, split=split, repos=task_repos, task_slice=task_slice)
         self._reward_fn = reward_function(reward)
         sandbox_limits = _sandbox_limits(limits, command_timeout=command_timeout, output_bytes=output_bytes)
         self._backend = make_backend(backend, sandbox_limits)

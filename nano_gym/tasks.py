@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Union
 
 from .errors import ConfigError, MissingDependencyError, TaskLoadError
+from .hub import load_hub_records, looks_like_hub_name
 from .patches import parse_patch
 
 __all__ = [
@@ -209,19 +210,25 @@ def _load_file(path: Path) -> list[Task]:
     raise TaskLoadError(f"{path}: unsupported task file type {suffix!r} (use .json, .jsonl or .parquet)")
 
 
-def load_tasks(source: TaskSource = "nano-v0", task_ids: Iterable[str] | None = None) -> list[Task]:
-    """Load tasks from a suite name, a file path or a sequence, optionally keeping only `task_ids`.
+def load_tasks(source: TaskSource = "nano-v0", task_ids: Iterable[str] | None = None, *, split: str = "train",
+               repos: Iterable[str] | None = None, task_slice: slice | str | None = None) -> list[Task]:
+    """Load tasks from a suite name, a file path, a Hugging Face dataset name (`owner/name`,
+    split `split`) or a sequence; keep only `task_ids`, tasks of `repos` (`owner/name`), then
+    `task_slice` (a slice or "start:stop").
 
-    Raises `ConfigError` for an unknown suite or task id, `TaskLoadError` for a bad record.
+    Raises `ConfigError` for an unknown suite or task id, `TaskLoadError` for a bad record or an
+    unreachable hub.
     """
     if isinstance(source, Path) or (isinstance(source, str) and _looks_like_path(source)):
         tasks = _load_file(Path(source))
+    elif isinstance(source, str) and looks_like_hub_name(source):
+        tasks = [task_from_record(r) for r in load_hub_records(source, split=split)]
     elif isinstance(source, str):
         tasks = load_suite(source)
     elif isinstance(source, Sequence):
         tasks = [t if isinstance(t, Task) else task_from_record(t) for t in source]
     else:
-        raise ConfigError(f"tasks must be a suite name, a path or a list of tasks, got {type(source).__name__}")
+        raise ConfigError(f"tasks must be a suite name, a path, a dataset name or a list of tasks, got {type(source).__name__}")
     if task_ids is not None:
         wanted = [task_ids] if isinstance(task_ids, str) else list(task_ids)
         by_id = {t.instance_id: t for t in tasks}
@@ -229,8 +236,13 @@ def load_tasks(source: TaskSource = "nano-v0", task_ids: Iterable[str] | None = 
         if unknown:
             raise ConfigError(f"unknown task ids {unknown}")
         tasks = [by_id[i] for i in wanted]
+    if repos is not None:
+        keep = {repos} if isinstance(repos, str) else set(repos)
+        tasks = [t for t in tasks if t.repo in keep]
+    if task_slice is not None:
+        tasks = tasks[_as_slice(task_slice)]
     if not tasks:
-        raise ConfigError("the task source holds no tasks")
+        raise ConfigError("the task source holds no tasks (after filtering)")
     seen: set[str] = set()
     for t in tasks:
         if t.instance_id in seen:
@@ -239,8 +251,21 @@ def load_tasks(source: TaskSource = "nano-v0", task_ids: Iterable[str] | None = 
     return tasks
 
 
+def _as_slice(value: slice | str) -> slice:
+    if isinstance(value, slice):
+        return value
+    try:
+        parts = [int(p) if p.strip() else None for p in str(value).split(":")]
+        if len(parts) not in (2, 3):
+            raise ValueError
+    except ValueError:
+        raise ConfigError(f"task_slice must be a slice or 'start:stop[:step]', got {value!r}") from None
+    return slice(*parts)
+
+
 def _looks_like_path(source: str) -> bool:
-    return source.endswith((".json", ".jsonl", ".parquet")) or "/" in source or Path(source).exists()
+    return (source.endswith((".json", ".jsonl", ".parquet")) or source.startswith((".", "/", "~"))
+            or source.count("/") > 1 or Path(source).exists())
 
 
 def files_under_test(task: Task) -> list[str]:

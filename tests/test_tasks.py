@@ -77,3 +77,26 @@ def test_filters_and_errors(tmp_path, suite):
     record["FAIL_TO_PASS"] = "not json"
     with pytest.raises(TaskLoadError, match="not JSON"):
         load_tasks([record])
+
+
+def test_a_hub_dataset_without_network_fails_at_once_and_says_what_to_do(monkeypatch):
+    import time
+
+    monkeypatch.delenv("HF_DATASETS_OFFLINE", raising=False)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("HF_ENDPOINT", "https://hub.nano-gym.invalid")  # never resolves, here or anywhere
+    started = time.monotonic()
+    with pytest.raises(TaskLoadError) as err:
+        load_tasks("SWE-Gym/SWE-Gym")
+    assert time.monotonic() - started < 2.0
+    assert "to_parquet" in str(err.value) and "tasks=" in str(err.value)
+
+
+def test_filters_by_repo_and_slice(suite):
+    tempora = load_tasks("nano-v0", repos=["nano-gym/tempora"])
+    assert tempora and {t.repo for t in tempora} == {"nano-gym/tempora"}
+    assert [t.instance_id for t in load_tasks("nano-v0", task_slice="2:5")] == [t.instance_id for t in suite[2:5]]
+    with pytest.raises(ConfigError):
+        load_tasks("nano-v0", task_slice="a:b")
+    with pytest.raises(ConfigError):
+        load_tasks("nano-v0", repos=["nobody/nothing"])
