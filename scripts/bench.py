@@ -959,7 +959,8 @@ def build_tables(data: dict[str, Any]) -> list[str]:
             bkey = BASELINE_KEY.get(key, key)
             ratio = "-"
             if _p50(nano, key) and _p50(a, bkey):
-                ratio = f"{_p50(a, bkey) / _p50(nano, key):.2f}x"
+                value = _p50(a, bkey) / _p50(nano, key)
+                ratio = f"{value:,.0f}x" if value >= 100 else f"{value:.2f}x"
             target, met = _target_cell(targets, name, label)
             b_cell = _pair(b, bkey) if b_on else "skipped"
             lines.append(f"| {label} | {_pair(nano, key)} | {_pair(a, bkey)} | {b_cell} | {ratio} | {target} | {met} |")

@@ -213,21 +213,19 @@ class DockerSetup:
     started_pid: int | None = None
     steps: list[str] = field(default_factory=list)
     server_version: str = ""
+    daemon: subprocess.Popen[bytes] | None = None
 
     def stop_daemon(self) -> None:
-        if self.started_pid is None:
+        """Stop the dockerd this run started (SIGTERM, then SIGKILL after 15 s) and reap it."""
+        if self.daemon is None:
             return
+        self.daemon.send_signal(signal.SIGTERM)
         try:
-            os.kill(self.started_pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            try:
-                os.kill(self.started_pid, 0)
-            except ProcessLookupError:
-                break
-            time.sleep(0.2)
+            self.daemon.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.daemon.kill()
+            self.daemon.wait()
+        self.daemon = None
         self.started_pid = None
 
 
@@ -278,7 +276,7 @@ def ensure_docker(workdir: Path, *, allow_install: bool, log=print, daemon_wait:
             proc = subprocess.Popen(["dockerd"], stdout=daemon_log, stderr=subprocess.STDOUT,
                                     stdin=subprocess.DEVNULL, start_new_session=True)
             daemon_log.close()
-            setup.started_pid = proc.pid
+            setup.daemon, setup.started_pid = proc, proc.pid
             setup.steps.append("started dockerd")
             deadline = time.monotonic() + daemon_wait
             while version is None and time.monotonic() < deadline and proc.poll() is None:
