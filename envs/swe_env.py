@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ import gymnasium as gym
 from ..device import DEFAULT_MEMORY_PER_ENV, device_profile, require_memory
 from ..errors import ConfigError, EpisodeEndedError
 from ..pool import EpisodePool, Prepared
-from ..repos import BaseSnapshot, base_snapshot, extract_diff, make_workspace
+from ..repos import BaseSnapshot, base_snapshot, extract_diff, make_workspace, remove_tree, workspace_signature
 from ..rewards import GradeReport, grade, reward_function
 from ..rewards.cache import RewardCache
 from ..rewards.grader import DEFAULT_GRADING_TIMEOUT
@@ -241,7 +240,7 @@ class NanoSWEEnv(gym.Env[list, Any]):
             self._teardown()
             return 0.0
         started = time.perf_counter()
-        diff = extract_diff(self._snapshot, self._sandbox.workspace)
+        diff = extract_diff(self._snapshot, self._sandbox.workspace, self._episode.signature)
         timings["diff_s"] = time.perf_counter() - started
         started = time.perf_counter()
         report: GradeReport = grade(self._task, diff, backend=self._backend, timeout=self._grading_timeout,
@@ -263,12 +262,13 @@ class NanoSWEEnv(gym.Env[list, Any]):
         scratch = self._backend.scratch_dir("nano-episode-")
         try:
             workspace = make_workspace(snapshot, scratch)
+            signature = workspace_signature(workspace)
             sandbox = self._backend.start(workspace, runtime)
             sandbox.start_shell()
         except BaseException:
-            shutil.rmtree(scratch, ignore_errors=True)
+            remove_tree(scratch)
             raise
-        return Prepared(key=task_id, scratch=scratch, workspace=workspace, sandbox=sandbox)
+        return Prepared(key=task_id, scratch=scratch, workspace=workspace, sandbox=sandbox, signature=signature)
 
     def _teardown(self) -> None:
         episode, self._episode, self._sandbox = self._episode, None, None

@@ -9,12 +9,12 @@ just-killed namespace costs milliseconds per directory.
 
 from __future__ import annotations
 
-import shutil
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .repos import Signature, remove_tree
 from .sandbox import Sandbox
 
 __all__ = ["Prepared", "EpisodePool"]
@@ -28,10 +28,11 @@ class Prepared:
     scratch: Path
     workspace: Path
     sandbox: Sandbox
+    signature: Signature | None = None  # the workspace's files as made, for a fast diff
 
     def dispose(self) -> None:
         self.sandbox.close()
-        shutil.rmtree(self.scratch, ignore_errors=True)
+        remove_tree(self.scratch)
 
 
 class EpisodePool:

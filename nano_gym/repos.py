@@ -27,18 +27,18 @@ from pathlib import Path
 
 from .cache import build_once, cache_root
 from .errors import RepoError
+from .fswalk import DIR_FLAGS, walk_entries
 from .git import GIT_IDENTITY, run_git
 from .mirrors import mirror_for
 from .suites import embedded_reference
 from .tasks import Task
 
-__all__ = ["BaseSnapshot", "base_snapshot", "build_base_repo", "make_workspace", "remove_tree", "extract_diff",
-           "apply_diff", "JUNK_NAMES"]
+__all__ = ["BaseSnapshot", "Signature", "base_snapshot", "build_base_repo", "make_workspace", "remove_tree",
+           "workspace_signature", "extract_diff", "apply_diff", "JUNK_NAMES"]
 
 # Untracked build debris never counts as a change.
 JUNK_NAMES = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"})
 _ZERO = "0" * 40
-_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 
 
 @dataclass(frozen=True)
@@ -200,7 +200,7 @@ def remove_tree(path: Path | str) -> None:
                 pending.pop()
                 if not names:
                     break
-                parent = os.open("..", _DIR_FLAGS, dir_fd=fd)
+                parent = os.open("..", DIR_FLAGS, dir_fd=fd)
                 os.close(fd)
                 fd = parent
                 done = names.pop()
@@ -215,12 +215,12 @@ def remove_tree(path: Path | str) -> None:
 def _open_dir_owned(name: str, dir_fd: int | None) -> int:
     """Open a directory (never through a symlink), making it readable first if it is not."""
     try:
-        return os.open(name, _DIR_FLAGS | os.O_NOFOLLOW, dir_fd=dir_fd)
+        return os.open(name, DIR_FLAGS | os.O_NOFOLLOW, dir_fd=dir_fd)
     except PermissionError:
         handle = os.open(name, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd)
         try:  # through the descriptor: it is this very directory, whatever happens to the name
             os.chmod(f"/proc/self/fd/{handle}", 0o700)
-            return os.open(f"/proc/self/fd/{handle}", _DIR_FLAGS)
+            return os.open(f"/proc/self/fd/{handle}", DIR_FLAGS)
         finally:
             os.close(handle)
 
@@ -258,69 +258,42 @@ def _read_regular(dir_fd: int, name: str) -> bytes | None:
         os.close(fd)
 
 
-def _walk(workspace: Path, manifest: dict[str, tuple[str, str]]) -> Iterator[tuple[str, str, bytes]]:
-    """Yield (path, mode, content) for every file in the workspace except .git and junk.
+def _repo_entries(workspace: Path) -> Iterator[tuple[str, int, str, os.stat_result]]:
+    """Every non-directory entry git could track: `.git` (at any depth: git cannot track one)
+    and junk directories skipped, symlinks never followed."""
+    for rel, fd, name, st in walk_entries(workspace, lambda rel, name: name != ".git" and name not in JUNK_NAMES):
+        if name != ".git" and not stat.S_ISDIR(st.st_mode):
+            yield rel, fd, name, st
 
-    Iterative and relative to directory descriptors, with one descriptor open at a time, so a
-    tree of any depth works: deeper than the recursion limit, with paths longer than PATH_MAX.
-    Symlinks are yielded as links, never followed. Every `.git` is skipped: git cannot track one.
-    """
-    fd = os.open(workspace, _DIR_FLAGS)
-    names: list[str] = []  # the path from the workspace to the directory `fd` is open on
-    pending: list[list[str]] = []  # per level below it: the subdirectories still to visit
-    try:
-        while True:
-            rel_dir = "".join(n + "/" for n in names)
-            subdirs = []
-            try:
-                with os.scandir(fd) as it:
-                    entries = sorted(entry.name for entry in it)
-            except OSError:
-                entries = []
-            for name in entries:
-                if name == ".git":
-                    continue
-                rel = rel_dir + name
-                try:
-                    st = os.stat(name, dir_fd=fd, follow_symlinks=False)
-                except OSError:
-                    continue
-                if stat.S_ISDIR(st.st_mode):
-                    if name not in JUNK_NAMES:
-                        subdirs.append(name)
-                elif stat.S_ISLNK(st.st_mode):
-                    try:
-                        yield rel, "120000", os.fsencode(os.readlink(name, dir_fd=fd))
-                    except OSError:
-                        continue
-                elif stat.S_ISREG(st.st_mode):
-                    if name.endswith(".pyc") and rel not in manifest:
-                        continue
-                    data = _read_regular(fd, name)
-                    if data is not None:
-                        yield rel, "100755" if st.st_mode & 0o111 else "100644", data
-                # FIFOs, sockets and devices are not content; git would not track them either.
-            pending.append(subdirs[::-1])
-            while True:  # down into the next subdirectory, or up until a level has one left
-                if pending[-1]:
-                    name = pending[-1].pop()
-                    try:
-                        child = os.open(name, _DIR_FLAGS | os.O_NOFOLLOW, dir_fd=fd)
-                    except OSError:
-                        continue
-                    os.close(fd)
-                    fd = child
-                    names.append(name)
-                    break
-                pending.pop()
-                if not names:
-                    return
-                parent = os.open("..", _DIR_FLAGS, dir_fd=fd)
-                os.close(fd)
-                fd = parent
-                names.pop()
-    finally:
-        os.close(fd)
+
+def _content(rel: str, fd: int, name: str, st: os.stat_result,
+             manifest: dict[str, tuple[str, str]]) -> tuple[str, bytes] | None:
+    """(git mode, content) of one entry, or None if git would not track it."""
+    if stat.S_ISLNK(st.st_mode):
+        try:
+            return "120000", os.fsencode(os.readlink(name, dir_fd=fd))
+        except OSError:
+            return None
+    if stat.S_ISREG(st.st_mode):
+        if name.endswith(".pyc") and rel not in manifest:
+            return None
+        data = _read_regular(fd, name)
+        return None if data is None else ("100755" if st.st_mode & 0o111 else "100644", data)
+    return None  # FIFOs, sockets and devices are not content; git would not track them either.
+
+
+Signature = dict[str, tuple[int, int, int, int]]
+
+
+def _signature_of(st: os.stat_result) -> tuple[int, int, int, int]:
+    return st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+
+
+def workspace_signature(workspace: Path) -> Signature:
+    """path -> (inode, size, mtime, ctime) of every file of a freshly made workspace. A file whose
+    four values are unchanged at the end was not touched: writing, replacing or renaming a file
+    changes one of them, and no process can set a ctime. `extract_diff` then skips reading it."""
+    return {rel: _signature_of(st) for rel, _fd, _name, st in _repo_entries(workspace)}
 
 
 def _write_loose_object(objects: Path, data: bytes) -> str:
@@ -332,20 +305,30 @@ def _write_loose_object(objects: Path, data: bytes) -> str:
     return sha
 
 
-def extract_diff(snapshot: BaseSnapshot, workspace: Path) -> str:
-    """The true change of `workspace` against the base tree, as a git diff (new and deleted files included)."""
+def extract_diff(snapshot: BaseSnapshot, workspace: Path, signature: Signature | None = None) -> str:
+    """The true change of `workspace` against the base tree, as a git diff (new and deleted files
+    included). Given the `workspace_signature` taken when the workspace was made, only files
+    whose signature changed are read."""
     manifest = snapshot.manifest()
     changed: list[tuple[str, str, bytes]] = []
     present: set[str] = set()
-    for path, mode, data in _walk(workspace, manifest):
-        present.add(path)
-        if manifest.get(path) != (mode, _blob_id(data)):
-            changed.append((path, mode, data))
+    for rel, fd, name, st in _repo_entries(workspace):
+        if signature is not None and rel in manifest and signature.get(rel) == _signature_of(st):
+            present.add(rel)
+            continue
+        found = _content(rel, fd, name, st, manifest)
+        if found is None:
+            continue
+        present.add(rel)
+        mode, data = found
+        if manifest.get(rel) != (mode, _blob_id(data)):
+            changed.append((rel, mode, data))
     deleted = [p for p in manifest if p not in present]
     if not changed and not deleted:
         return ""
     with tempfile.TemporaryDirectory(prefix="nano-diff-") as tmp:
         objects = Path(tmp) / "objects"
+        objects.mkdir()  # git needs it even when the diff only deletes
         env = {
             "GIT_INDEX_FILE": str(Path(tmp) / "index"),
             "GIT_OBJECT_DIRECTORY": str(objects),

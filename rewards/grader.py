@@ -21,8 +21,6 @@ import json
 import os
 import secrets
 import shlex
-import shutil
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -30,7 +28,7 @@ from pathlib import Path
 
 from ..errors import NanoGymError, RepoError
 from ..patches import join_patches, parse_patch
-from ..repos import BaseSnapshot, apply_diff, base_snapshot, make_workspace
+from ..repos import BaseSnapshot, apply_diff, base_snapshot, make_workspace, remove_tree
 from ..runtimes import Runtime, ensure_runtime
 from ..sandbox import Backend, Sandbox, make_backend
 from ..tasks import Task, files_under_test
@@ -241,13 +239,8 @@ def run_tests(task: Task, diff: str, *, backend: Backend | None = None,
 
 
 def _remove_scratch(scratch: Path) -> None:
-    """Delete the grading scratch tree, whose shape the agent's diff decided: shutil.rmtree
-    recurses once per level, so a tree deeper than the recursion limit goes to `rm -rf`."""
-    try:
-        shutil.rmtree(scratch, ignore_errors=True)
-    except RecursionError:
-        subprocess.run(["rm", "-rf", "--one-file-system", "--", str(scratch)], stdin=subprocess.DEVNULL,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    """Delete the grading scratch tree, whose shape the agent's diff decided."""
+    remove_tree(scratch)
 
 
 def _judge(prepared: _Prepared, data: bytes | None, exit_code: int | None, log: str) -> TestRun:

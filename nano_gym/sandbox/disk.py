@@ -8,9 +8,10 @@ runs; RLIMIT_FSIZE bounds any single file in between.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from ..fswalk import walk_entries
 
 __all__ = ["DiskQuota", "tree_usage"]
 
@@ -19,25 +20,14 @@ MAX_ENTRIES = 200_000
 
 
 def tree_usage(root: Path, max_entries: int = MAX_ENTRIES) -> tuple[int, int]:
-    """(allocated bytes, entries) of everything under `root`, links not followed; stops
-    counting once `max_entries` is passed."""
+    """(allocated bytes, entries) of everything under `root`, links not followed, at any depth;
+    stops counting once `max_entries` is passed."""
     total = entries = 0
-    stack = [os.fspath(root)]
-    while stack and entries <= max_entries:
-        try:
-            it = os.scandir(stack.pop())
-        except OSError:
-            continue  # vanished or unreadable mid-walk: the next check sees it
-        with it:
-            for entry in it:
-                entries += 1
-                try:
-                    st = entry.stat(follow_symlinks=False)
-                except OSError:
-                    continue
-                total += st.st_blocks * 512
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append(entry.path)
+    for _rel, _fd, _name, st in walk_entries(root):
+        entries += 1
+        total += st.st_blocks * 512
+        if entries > max_entries:
+            break
     return total, entries
 
 

@@ -248,10 +248,6 @@ def test_a_tree_deeper_than_the_recursion_limit_and_path_max_is_diffed(task, tmp
     assert not (tmp_path / "deep").exists()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "nano_gym/pool.py (Prepared.dispose), envs/swe_env.py and rewards/grader.py remove scratch trees with "
-    "shutil.rmtree, which recurses once per level: a workspace nested deeper than the recursion limit raises "
-    "RecursionError there and the tree stays on the host's disk; nano_gym.repos.remove_tree handles any depth"))
 def test_a_very_deep_tree_is_graded_and_cleaned_up(make_episode, deep_leftovers):
     ep = make_episode(command_timeout=30.0)  # an env of its own, closed below
     try:

@@ -16,7 +16,6 @@ from typing import Any
 import gymnasium as gym
 import pytest
 
-from nano_gym.errors import RepoError
 from nano_gym.policies import OraclePolicy
 from nano_gym.runner import run_episode
 
@@ -274,8 +273,6 @@ def test_deleting_the_tests_is_undone(agent):
     assert report["tests"][F2P] == "FAILED"  # the tests were restored and ran
 
 
-@pytest.mark.xfail(raises=RepoError, strict=False,
-                   reason="extract_diff needs a blob-writing change: a deletion-only diff has no object directory")
 def test_deleting_only_the_tests_is_undone(agent):
     agent.sh("rm -rf tests")
     reward, info = agent.submit()

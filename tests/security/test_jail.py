@@ -262,9 +262,6 @@ def test_leaving_rbash_still_leaves_you_in_the_jail(episode, host_dir, how):
     assert list(host_dir.iterdir()) == [] and not Path(f"/usr/{probe}").exists()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "nano_gym/sandbox/disk.py tree_usage walks by path: directories whose path passes PATH_MAX fail "
-    "scandir and are skipped, so whatever is nested deeper is not counted against the workspace quota"))
 def test_the_workspace_quota_counts_files_nested_past_path_max(make_episode, deep_leftovers):
     ep = make_episode(limits={"disk_bytes": 40 * 2**20})  # an env of its own, closed below
     try:
