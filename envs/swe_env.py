@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
@@ -21,7 +20,7 @@ from ..runtimes import ensure_runtime
 from ..sandbox import Sandbox, SandboxLimits, make_backend
 from ..spaces import MessageHistory, ToolCallAction
 from ..tasks import Task, TaskSource, load_tasks
-from ..tools import ParsedAction, ToolCall, ToolOutcome, apply_patch, format_shell_result, parse_action
+from ..tools import ToolCall, ToolOutcome, apply_patch, format_shell_result, parse_action
 from .prompts import initial_messages
 from .registration import DEFAULT_MAX_EPISODE_STEPS
 

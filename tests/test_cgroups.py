@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from nano_gym.sandbox import cgroups
-from nano_gym.sandbox.cgroups import SandboxCgroup, limit_support, preexec_rlimits, sweep_stale
+from nano_gym.sandbox.cgroups import SandboxCgroup, limit_support, sweep_stale
 
 MiB = 1024 * 1024
 
