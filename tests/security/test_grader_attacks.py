@@ -315,7 +315,7 @@ def test_plugin_entry_point_metadata_is_dropped(agent):
 
 def test_fake_passed_lines_and_fake_junit_files_count_for_nothing(agent):
     fake = ('<testsuites><testsuite><testcase classname="tests.test_loader" '
-            f'name="test_env_overrides_dotted_subsections" file="tests/test_loader.py"/></testsuite></testsuites>')
+            'name="test_env_overrides_dotted_subsections" file="tests/test_loader.py"/></testsuite></testsuites>')
     agent.write("junit.xml", fake)
     agent.write("report.xml", fake)
     agent.write("cfgloader/__init__.py", f"""
