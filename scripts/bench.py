@@ -821,7 +821,9 @@ def measure_throughput(record: dict[str, Any], mirrors: Path, n: int, duration: 
                 errors += sum(1 for o in obs if o[-1].get("content") != "[no output]")
         wall = time.perf_counter() - started
         step_time = sum(step_times)
-        procs = bl.descendants(os.getpid())
+        # The workers and what they started (their jails); nothing else this process runs.
+        workers = [p.pid for p in getattr(vec, "processes", []) if p.pid]
+        procs = [pid for w in workers for pid in (w, *bl.descendants(w))] if workers else bl.descendants(os.getpid())
         rss = sum(bl.rss_bytes(p) for p in procs)
         pss = sum(bl.pss_bytes(p) for p in procs)
     finally:
@@ -1174,7 +1176,8 @@ def main(argv: list[str] | None = None) -> int:
                     res["baseline_b_error"] = f"{type(exc).__name__}: {exc}"
                     log(f"  baseline B failed: {res['baseline_b_error']}")
         data["results"] = results
-
+        if not args.keep_docker:
+            docker.stop_daemon()  # no daemon competing with what follows
         small_or_first = repos.get("small") or next(iter(repos.values()))
         log(f"[{time.perf_counter() - started:5.0f}s] memory ...")
         data["memory"] = measure_memory(small_or_first["record"], mirrors, work, counts.memory_envs)
