@@ -243,7 +243,7 @@ class NanoSWEEnv(gym.Env[list, Any]):
         timings["diff_s"] = time.perf_counter() - started
         started = time.perf_counter()
         report: GradeReport = grade(self._task, diff, backend=self._backend, timeout=self._grading_timeout,
-                                    cache=self._reward_cache)
+                                    cache=self._reward_cache, repos=self._repos)
         timings["grade_s"] = time.perf_counter() - started
         info["diff"] = diff
         info["report"] = report.to_dict()

@@ -8,6 +8,8 @@ so every call it makes succeeds; it proves the tools suffice to express any fix.
 
 from __future__ import annotations
 
+import os
+
 import shlex
 from typing import Any, Protocol
 
@@ -78,9 +80,10 @@ def _file_actions(fp: FilePatch, read_base) -> list[dict[str, Any]]:
     return actions
 
 
-def oracle_actions(task: Task) -> list[dict[str, Any]]:
-    """The tool calls that turn the task's base into the gold solution."""
-    tree = base_snapshot(task).tree
+def oracle_actions(task: Task, repos: str | os.PathLike[str] | None = None) -> list[dict[str, Any]]:
+    """The tool calls that turn the task's base into the gold solution (`repos`: where a
+    repository that is not embedded comes from)."""
+    tree = base_snapshot(task, repos).tree
 
     def read_base(path: str) -> str:
         return (tree / path).read_text(encoding="utf-8")
@@ -96,11 +99,12 @@ def oracle_actions(task: Task) -> list[dict[str, Any]]:
 class OraclePolicy:
     """Replays `oracle_actions(task)`, then submits with a plain message."""
 
-    def __init__(self) -> None:
+    def __init__(self, repos: str | os.PathLike[str] | None = None) -> None:
         self._pending: list[Any] = []
+        self._repos = repos
 
     def reset(self, task: Task) -> None:
-        self._pending = oracle_actions(task)
+        self._pending = oracle_actions(task, self._repos)
 
     def act(self, observation: list[dict[str, Any]]) -> Any:
         if self._pending:

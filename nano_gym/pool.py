@@ -45,7 +45,7 @@ class EpisodePool:
         self._ready: list[Prepared] = []
         self._wanted: str | None = None
         self._trash: list[Prepared] = []
-        self._busy = False
+        self._preparing: str | None = None  # the key the worker is preparing right now
         self._closed = False
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
@@ -62,6 +62,12 @@ class EpisodePool:
             self._wanted = key if self._ahead > 0 else None
             self._error = None
             self._cond.notify_all()
+            # One in flight for this key is nearer done than a new one would be: wait for it.
+            while match is None and self._preparing == key and not self._closed:
+                self._cond.wait()
+                match = next((p for p in self._ready if p.key == key), None)
+                if match is not None:
+                    self._ready.remove(match)
         if match is None:
             match = self._prepare(key)
         self._ensure_thread()
@@ -104,20 +110,25 @@ class EpisodePool:
                     self._cond.wait()
                 if self._closed:
                     return
-                trash, self._trash = self._trash, []
-                key = self._needed()
-            for prepared in trash:
-                prepared.dispose()
+                key = self._preparing = self._needed()
+                if key is None:  # deleting old episodes waits while a new one is wanted
+                    trash, self._trash = self._trash, []
             if key is None:
+                for prepared in trash:
+                    prepared.dispose()
                 continue
             try:
                 prepared = self._prepare(key)
             except Exception as exc:  # noqa: BLE001 - surfaced by the next synchronous take()
                 with self._cond:
                     self._error = exc
+                    self._preparing = None
+                    self._cond.notify_all()
                 continue
             with self._cond:
+                self._preparing = None
                 if self._closed or key != self._wanted:
                     self._trash.append(prepared)
                 else:
                     self._ready.append(prepared)
+                self._cond.notify_all()

@@ -194,14 +194,15 @@ def _prepare(task: Task, diff: str, snapshot: BaseSnapshot, runtime: Runtime, sa
 
 
 def run_tests(task: Task, diff: str, *, backend: Backend | None = None,
-              timeout: float = DEFAULT_GRADING_TIMEOUT) -> TestRun:
+              timeout: float = DEFAULT_GRADING_TIMEOUT, repos: str | os.PathLike[str] | None = None) -> TestRun:
     """Apply `diff` (minus test infrastructure and shadowing modules) and `test_patch` to a fresh
-    base, plant the canaries and run the tests."""
+    base, plant the canaries and run the tests. `repos` is where a repository that is not
+    embedded comes from (see `nano_gym.mirrors`)."""
     backend = backend or make_backend()
     scratch = None
     prepared = _Prepared(dropped=[], audit=[])
     try:
-        snapshot = base_snapshot(task)
+        snapshot = base_snapshot(task, repos)
         runtime = ensure_runtime(task.runtime)
         scratch = Path(backend.scratch_dir("nano-grade-"))
         workspace = make_workspace(snapshot, scratch)
@@ -269,14 +270,14 @@ def _judge(prepared: _Prepared, data: bytes | None, exit_code: int | None, log: 
 
 # ----------------------------------------------------------------------------- the report
 
-def grade(task: Task, diff: str, *, backend: Backend | None = None,
-          timeout: float = DEFAULT_GRADING_TIMEOUT, cache: RewardCache | None = None) -> GradeReport:
+def grade(task: Task, diff: str, *, backend: Backend | None = None, timeout: float = DEFAULT_GRADING_TIMEOUT,
+          cache: RewardCache | None = None, repos: str | os.PathLike[str] | None = None) -> GradeReport:
     """Grade `diff` (a git diff against the task's base) and return the per-test report; with a
     `cache`, a diff graded before is answered from it."""
     if cache is not None and (hit := cache.get(task, diff)) is not None:
         return hit
     started = time.monotonic()
-    run = run_tests(task, diff, backend=backend, timeout=timeout)
+    run = run_tests(task, diff, backend=backend, timeout=timeout, repos=repos)
     report = _report(task, run, started)
     if cache is not None:
         cache.put(task, diff, report)
