@@ -12,6 +12,7 @@ import gymnasium as gym
 from ..device import DEFAULT_MEMORY_PER_ENV, device_profile, require_memory
 from ..errors import ConfigError, EpisodeEndedError
 from ..pool import EpisodePool, Prepared
+from ..validate import read_allowlist
 from ..repos import BaseSnapshot, base_snapshot, extract_diff, make_workspace, remove_tree, workspace_signature
 from ..rewards import GradeReport, grade, reward_function
 from ..rewards.cache import RewardCache
@@ -62,6 +63,7 @@ class NanoSWEEnv(gym.Env[list, Any]):
         split: str = "train",
         task_repos: list[str] | None = None,
         task_slice: slice | str | None = None,
+        validated: str | os.PathLike[str] | None = None,
         reward: str | Any = "binary",
         backend: str = "local",
         max_steps: int | None = None,
@@ -85,6 +87,11 @@ class NanoSWEEnv(gym.Env[list, Any]):
             raise ConfigError("episode_timeout must be positive (or None for no limit)")
         self.render_mode = render_mode
         self.tasks: list[Task] = load_tasks(tasks, task_ids, split=split, repos=task_repos, task_slice=task_slice)
+        if validated is not None:
+            allowed = read_allowlist(validated)
+            self.tasks = [t for t in self.tasks if t.instance_id in allowed]
+            if not self.tasks:
+                raise ConfigError(f"no task of the source is in the allowlist {validated}")
         self._reward_fn = reward_function(reward)
         sandbox_limits = _sandbox_limits(limits, command_timeout=command_timeout, output_bytes=output_bytes)
         self._backend = make_backend(backend, sandbox_limits)

@@ -46,6 +46,18 @@ def _run(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def _validate(args: argparse.Namespace) -> int:
+    from .validate import validate_tasks
+
+    kwargs = {"repos": args.repos} if args.repos else {}
+    results = validate_tasks(args.tasks, out=args.out, repeats=args.repeats, **kwargs)
+    for r in results:
+        print(f"{r.instance_id:<40} {'valid' if r.valid else 'INVALID':<8} gold={r.gold} empty={r.empty} {r.reason}",
+              flush=True)
+    print(f"summary: {sum(r.valid for r in results)}/{len(results)} valid; report and allowlist in {args.out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="nano-gym", description="nano_gym command line")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -56,6 +68,12 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--reward", default="binary", choices=["binary", "partial"])
     run.add_argument("--json", help="also write per-episode results to this JSON file")
     run.set_defaults(func=_run)
+    val = sub.add_parser("validate", help="run gold and empty on every task; write a report and an allowlist")
+    val.add_argument("--tasks", default="nano-v0", help="suite name, task file or Hugging Face dataset name")
+    val.add_argument("--repos", help="where repositories come from (directory of owner__name clones or URL template)")
+    val.add_argument("--out", default="validation", help="directory for report.json and allowlist.txt")
+    val.add_argument("--repeats", type=int, default=1, help="gold runs per task (more than 1 detects flaky tests)")
+    val.set_defaults(func=_validate)
     args: Any = parser.parse_args(argv)
     return args.func(args)
 
