@@ -17,12 +17,19 @@ __all__ = ["DIR_FLAGS", "walk_entries"]
 DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 
 
-def walk_entries(root: Path | str, descend: Callable[[str, str], bool] = lambda rel, name: True
-                 ) -> Iterator[tuple[str, int, str, os.stat_result]]:
+def _open_dir(name: str, dir_fd: int | None) -> int:
+    return os.open(name, DIR_FLAGS | os.O_NOFOLLOW, dir_fd=dir_fd)
+
+
+def walk_entries(root: Path | str, descend: Callable[[str, str], bool] = lambda rel, name: True, *,
+                 open_dir: Callable[[str, int | None], int] = _open_dir,
+                 leave: Callable[[int, str], None] | None = None) -> Iterator[tuple[str, int, str, os.stat_result]]:
     """Yield (relative path, parent directory fd, name, lstat) for every entry under `root`,
     directories included, in sorted order per directory. A directory is entered when
-    `descend(relative path, name)` is true. The fd is valid only until the next item."""
-    fd = os.open(root, DIR_FLAGS)
+    `descend(relative path, name)` is true, opened with `open_dir(name, parent fd)` (an OSError
+    skips it), and once walked `leave(parent fd, name)` is called. The fd is valid only until
+    the next item."""
+    fd = open_dir(os.fspath(root), None)
     names: list[str] = []  # the path from `root` to the directory `fd` is open on
     pending: list[list[str]] = []  # per level below it: the subdirectories still to visit
     try:
@@ -48,7 +55,7 @@ def walk_entries(root: Path | str, descend: Callable[[str, str], bool] = lambda 
                 if pending[-1]:
                     name = pending[-1].pop()
                     try:
-                        child = os.open(name, DIR_FLAGS | os.O_NOFOLLOW, dir_fd=fd)
+                        child = open_dir(name, fd)
                     except OSError:
                         continue
                     os.close(fd)
@@ -61,6 +68,8 @@ def walk_entries(root: Path | str, descend: Callable[[str, str], bool] = lambda 
                 parent = os.open("..", DIR_FLAGS, dir_fd=fd)
                 os.close(fd)
                 fd = parent
-                names.pop()
+                done = names.pop()
+                if leave is not None:
+                    leave(fd, done)
     finally:
         os.close(fd)

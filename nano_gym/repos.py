@@ -173,42 +173,15 @@ def remove_tree(path: Path | str) -> None:
         if not stat.S_ISDIR(os.lstat(path).st_mode):
             os.unlink(path)
             return
-        fd = _open_dir_owned(os.fspath(path), None)
     except FileNotFoundError:
         return
-    names: list[str] = []  # the path from `path` to the directory `fd` is open on
-    pending: list[list[str]] = []  # per level: the subdirectories still to remove
-    try:
-        while True:
-            with os.scandir(fd) as it:
-                entries = [(entry.name, entry.is_dir(follow_symlinks=False)) for entry in it]
-            for name, is_dir in entries:
-                if not is_dir:
-                    _retry_writable(fd, lambda: os.unlink(name, dir_fd=fd))
-            pending.append([name for name, is_dir in entries if is_dir])
-            while True:  # down into the next subdirectory, or up, removing each emptied one
-                if pending[-1]:
-                    name = pending[-1].pop()
-                    try:
-                        child = _open_dir_owned(name, fd)
-                    except FileNotFoundError:
-                        continue
-                    os.close(fd)
-                    fd = child
-                    names.append(name)
-                    break
-                pending.pop()
-                if not names:
-                    break
-                parent = os.open("..", DIR_FLAGS, dir_fd=fd)
-                os.close(fd)
-                fd = parent
-                done = names.pop()
-                _retry_writable(fd, lambda: os.rmdir(done, dir_fd=fd))
-            if not pending:
-                break
-    finally:
-        os.close(fd)
+
+    def remove_dir(parent: int, name: str) -> None:
+        _retry_writable(parent, lambda: os.rmdir(name, dir_fd=parent))
+
+    for _rel, fd, name, st in walk_entries(path, open_dir=_open_dir_owned, leave=remove_dir):
+        if not stat.S_ISDIR(st.st_mode):
+            _retry_writable(fd, lambda: os.unlink(name, dir_fd=fd))
     os.rmdir(path)
 
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 import os
 import select
-import signal
 import subprocess
 import time
 
 from ..errors import SandboxError
 from .base import SandboxLimits
 from .cgroups import SandboxCgroup, apply_rlimits, rlimit_settings
+from .procs import kill_process_group
 
 __all__ = ["launch", "sandbox_cgroup"]
 
@@ -33,18 +33,6 @@ def sandbox_cgroup(limits: SandboxLimits) -> SandboxCgroup | None:
     cannot starve the processes."""
     return SandboxCgroup.create(memory_bytes=limits.memory_bytes + limits.tmp_bytes, pids=limits.pids,
                                 cpus=limits.cpus)
-
-
-def _kill(proc: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    proc.kill()
-    proc.wait()
-    for stream in (proc.stdin, proc.stdout):
-        if stream is not None:
-            stream.close()
 
 
 def _read_info(fd: int, proc: subprocess.Popen[bytes]) -> dict:
@@ -94,7 +82,7 @@ def launch(bwrap_argv: list[str], limits: SandboxLimits, cgroup: SandboxCgroup |
         return proc
     except BaseException as exc:
         if proc is not None:
-            _kill(proc)
+            kill_process_group(proc)
         if isinstance(exc, OSError):
             raise SandboxError(f"cannot start the confined sandbox: {exc}") from None
         raise

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import select
 import shutil
-import signal
 import tempfile
 import time
 from dataclasses import dataclass, field, replace
@@ -19,6 +18,7 @@ from .disk import DiskQuota
 from .jail import JailSpec, bwrap_argv, check_bwrap
 from .launch import launch, sandbox_cgroup
 from .output import BoundedOutput
+from .procs import kill_process_group
 from .shell import ShellResult, ShellSession
 
 __all__ = ["LocalBackend", "LocalSandbox"]
@@ -131,12 +131,8 @@ class LocalSandbox:
                 if not chunk:
                     break
                 buf.add(chunk)
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        code = proc.wait()
-        proc.stdout.close()
+        kill_process_group(proc)
+        code = proc.returncode
         keys, _ = _limit_notes(cgroup, self.limits)
         return ExecResult(output=buf.text(), exit_code=None if timed_out else code, timed_out=timed_out,
                           limits=tuple(keys))

@@ -19,7 +19,6 @@ import re
 import secrets
 import select
 import shlex
-import signal
 import subprocess
 import time
 from collections.abc import Callable
@@ -27,7 +26,7 @@ from dataclasses import dataclass
 
 from ..errors import SandboxError
 from .output import BoundedOutput
-from .procs import descendants, host_pid_of, kill_all
+from .procs import descendants, host_pid_of, kill_all, kill_process_group
 
 __all__ = ["ShellResult", "ShellSession"]
 
@@ -104,17 +103,8 @@ class ShellSession:
 
     def _kill(self) -> None:
         proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        proc.kill()
-        proc.wait()
-        for stream in (proc.stdin, proc.stdout):
-            if stream is not None:
-                stream.close()
+        if proc is not None:
+            kill_process_group(proc)
 
     @property
     def alive(self) -> bool:
