@@ -184,3 +184,20 @@ def deep_leftovers():
     yield _deep_leftovers
     for top in _deep_leftovers():
         remove_tree(top)
+
+
+@pytest.fixture(scope="module")
+def episodes_with(make_episode):
+    """`episodes_with(**env_kwargs)` -> a function giving a fresh (reset) Episode on one env
+    made with those kwargs for the whole module."""
+
+    def factory(**kwargs: Any):
+        ep = make_episode(**kwargs)
+
+        def fresh() -> Episode:
+            ep.reset()
+            return ep
+
+        return fresh
+
+    return factory

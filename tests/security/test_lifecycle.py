@@ -18,15 +18,9 @@ BOUND = TIMEOUT + 2.0 + 3.0
 
 
 @pytest.fixture(scope="module")
-def short(make_episode):
+def short(episodes_with):
     """Fresh episodes on one env with a short command timeout."""
-    ep = make_episode(command_timeout=TIMEOUT)
-
-    def fresh():
-        ep.reset()
-        return ep
-
-    return fresh
+    return episodes_with(command_timeout=TIMEOUT)
 
 
 def timed(ep, cmd: str) -> tuple[str, float]:

@@ -27,15 +27,9 @@ needs_cgroups = pytest.mark.skipif(limit_support().cgroup is None,
 
 
 @pytest.fixture(scope="module")
-def limited(make_episode):
+def limited(episodes_with):
     """Fresh episodes on one env with small limits."""
-    ep = make_episode(limits=LIMITS)
-
-    def fresh():
-        ep.reset()
-        return ep
-
-    return fresh
+    return episodes_with(limits=LIMITS)
 
 
 def test_metadata_reports_every_limit_and_what_enforces_it(limited):
