@@ -123,3 +123,13 @@ def test_jail_works_for_an_unprivileged_user(tmp_path):
         assert r.timed_out and session.run("echo $Y", 5).output == "7\n"
     finally:
         session.close()
+
+
+def test_the_end_marker_is_found_only_whole():
+    from nano_gym.sandbox.shell import _find_marker
+
+    needle = b"abc123 "
+    assert _find_marker(bytearray(b"out\nabc123 0"), needle) is None  # the line is not complete yet
+    assert _find_marker(bytearray(b"out\nabc123 0\n"), needle) == (3, 0)
+    assert _find_marker(bytearray(b"abc123 x\nmore\nabc123 17\n"), needle) == (13, 17)  # a look-alike first
+    assert _find_marker(bytearray(b"abc123 255\n"), needle) == (0, 255)

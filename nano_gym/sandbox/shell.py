@@ -15,7 +15,6 @@ result says so.
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import select
 import shlex
@@ -53,6 +52,22 @@ _EPILOGUE = ("__nano_status=$?; POSIXLY_CORRECT=1; set +xv; unset -f builtin pri
 # Checked between reads: a watchdog returns (limit key, message) to stop the command.
 Watchdog = Callable[[], "tuple[str, str] | None"]
 _WATCH_INTERVAL = 0.5
+
+
+def _find_marker(window: bytearray, needle: bytes) -> tuple[int, int] | None:
+    """(where the output ends, exit status) if `window` holds the marker line `<needle><digits>\n`
+    (the newline the protocol prints before it belongs to the marker). A plain search: a regex
+    per random token would be compiled anew on every command."""
+    at = window.find(needle)
+    while at >= 0:
+        end = window.find(b"\n", at)
+        if end < 0:
+            return None  # the line is not complete yet
+        digits = bytes(window[at + len(needle):end])
+        if digits.isdigit():
+            return (at - 1 if at and window[at - 1] == 0x0A else at), int(digits)
+        at = window.find(needle, at + 1)
+    return None
 
 
 def _only_child(pid: int) -> int | None:
@@ -126,7 +141,7 @@ class ShellSession:
         '' on success, else 'timeout', 'flood', 'eof', 'desync' or 'watchdog'."""
         assert self._proc is not None and self._proc.stdout is not None
         fd = self._proc.stdout.fileno()
-        marker = re.compile(rb"\n?" + token.encode() + rb" (\d+)\n")
+        needle = token.encode() + b" "
         window = bytearray()  # the unconsumed end of the stream, where the marker may straddle reads
         while True:
             remaining = deadline - time.monotonic()
@@ -148,10 +163,11 @@ class ShellSession:
                 buf.add(bytes(window))
                 return None, "eof"
             window += chunk
-            m = marker.search(window)
-            if m:
-                buf.add(bytes(window[: m.start()]))
-                return int(m.group(1)), ""
+            found = _find_marker(window, needle)
+            if found is not None:
+                start, status = found
+                buf.add(bytes(window[:start]))
+                return status, ""
             keep = len(token) + 32
             if len(window) > keep:
                 buf.add(bytes(window[:-keep]))
