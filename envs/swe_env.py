@@ -13,12 +13,14 @@ from ..device import DEFAULT_MEMORY_PER_ENV, device_profile, require_memory
 from ..errors import ConfigError, EpisodeEndedError
 from ..pool import EpisodePool, Prepared
 from ..validate import read_allowlist
-from ..repos import BaseSnapshot, base_snapshot, extract_diff, make_workspace, remove_tree, workspace_signature
+from ..repos import (BaseSnapshot, base_snapshot, extract_diff, extract_overlay_diff, make_workspace, remove_tree,
+                     workspace_signature)
 from ..rewards import GradeReport, grade, reward_function
 from ..rewards.cache import RewardCache
 from ..rewards.grader import DEFAULT_GRADING_TIMEOUT
 from ..runtimes import ensure_runtime
 from ..sandbox import Sandbox, SandboxLimits, make_backend
+from ..sandbox.overlay import make_overlay
 from ..spaces import MessageHistory, ToolCallAction
 from ..tasks import Task, TaskSource, load_tasks
 from ..tools import ToolCall, ToolOutcome, apply_patch, format_shell_result, parse_action
@@ -75,6 +77,7 @@ class NanoSWEEnv(gym.Env[list, Any]):
         memory_per_env: int = DEFAULT_MEMORY_PER_ENV,
         repos: str | os.PathLike[str] | None = None,
         prefetch: bool = True,
+        overlay: bool | None = None,
         reward_cache: bool = True,
         system_prompt: str | None = None,
         render_mode: str | None = None,
@@ -102,6 +105,11 @@ class NanoSWEEnv(gym.Env[list, Any]):
                                      "limits": {**self._backend.enforced_limits(),
                                                 "episode_timeout_s": episode_timeout}}}
         self._episode_timeout = episode_timeout
+        why_not = self._backend.overlay_unavailable()
+        if overlay and why_not:
+            raise ConfigError(f"overlay workspaces are unavailable here: {why_not}")
+        self._overlay = why_not is None and overlay is not False
+        self.metadata["sandbox"]["workspace"] = "overlay" if self._overlay else f"copy ({why_not or 'overlay=False'})"
         self._repos = repos
         self._reward_cache = RewardCache.shared() if reward_cache else None
         self._episode_started = 0.0
@@ -246,7 +254,11 @@ class NanoSWEEnv(gym.Env[list, Any]):
             self._teardown()
             return 0.0
         started = time.perf_counter()
-        diff = extract_diff(self._snapshot, self._sandbox.workspace, self._episode.signature)
+        episode = self._episode
+        if episode.overlay is not None:
+            diff = extract_overlay_diff(self._snapshot, episode.overlay.upper)
+        else:
+            diff = extract_diff(self._snapshot, episode.sandbox.workspace, episode.signature)
         timings["diff_s"] = time.perf_counter() - started
         started = time.perf_counter()
         report: GradeReport = grade(self._task, diff, backend=self._backend, timeout=self._grading_timeout,
@@ -267,6 +279,11 @@ class NanoSWEEnv(gym.Env[list, Any]):
         runtime = ensure_runtime(task.runtime)
         scratch = self._backend.scratch_dir("nano-episode-")
         try:
+            if self._overlay:
+                layout = make_overlay(snapshot.tree, scratch)
+                sandbox = self._backend.start(layout.merged, runtime, overlay=layout)
+                sandbox.start_shell()
+                return Prepared(key=task_id, scratch=scratch, sandbox=sandbox, overlay=layout)
             workspace = make_workspace(snapshot, scratch)
             signature = workspace_signature(workspace)
             sandbox = self._backend.start(workspace, runtime)
@@ -274,7 +291,7 @@ class NanoSWEEnv(gym.Env[list, Any]):
         except BaseException:
             remove_tree(scratch)
             raise
-        return Prepared(key=task_id, scratch=scratch, workspace=workspace, sandbox=sandbox, signature=signature)
+        return Prepared(key=task_id, scratch=scratch, sandbox=sandbox, signature=signature)
 
     def _teardown(self) -> None:
         episode, self._episode, self._sandbox = self._episode, None, None

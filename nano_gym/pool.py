@@ -16,19 +16,20 @@ from pathlib import Path
 
 from .repos import Signature, remove_tree
 from .sandbox import Sandbox
+from .sandbox.overlay import OverlayLayout
 
 __all__ = ["Prepared", "EpisodePool"]
 
 
 @dataclass
 class Prepared:
-    """One episode's host side: its scratch directory, workspace and started sandbox."""
+    """One episode's host side: its scratch directory, started sandbox and workspace record."""
 
     key: str
     scratch: Path
-    workspace: Path
     sandbox: Sandbox
-    signature: Signature | None = None  # the workspace's files as made, for a fast diff
+    signature: Signature | None = None  # a copied workspace's files as made, for a fast diff
+    overlay: OverlayLayout | None = None  # an overlay workspace's directories
 
     def dispose(self) -> None:
         self.sandbox.close()

@@ -11,6 +11,7 @@ throwaway index, to render the change; the agent's `.git` is never read (DESIGN.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -34,7 +35,7 @@ from .suites import embedded_reference
 from .tasks import Task
 
 __all__ = ["BaseSnapshot", "Signature", "base_snapshot", "build_base_repo", "make_workspace", "remove_tree",
-           "workspace_signature", "extract_diff", "apply_diff", "JUNK_NAMES"]
+           "workspace_signature", "extract_diff", "extract_overlay_diff", "apply_diff", "JUNK_NAMES"]
 
 # Untracked build debris never counts as a change.
 JUNK_NAMES = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"})
@@ -57,8 +58,14 @@ class BaseSnapshot:
         return self.root / "harness.git"
 
     def manifest(self) -> dict[str, tuple[str, str]]:
-        data = json.loads((self.root / "manifest.json").read_text())
-        return {path: (mode, sha) for path, (mode, sha) in data.items()}
+        """path -> (mode, blob id) of the base tree (read once per process: snapshots never change)."""
+        return _manifest(self.root)
+
+
+@functools.lru_cache(maxsize=256)
+def _manifest(root: Path) -> dict[str, tuple[str, str]]:
+    data = json.loads((root / "manifest.json").read_text())
+    return {path: (mode, sha) for path, (mode, sha) in data.items()}
 
 
 def _safe_name(text: str) -> str:
@@ -297,6 +304,55 @@ def extract_diff(snapshot: BaseSnapshot, workspace: Path, signature: Signature |
         if manifest.get(rel) != (mode, _blob_id(data)):
             changed.append((rel, mode, data))
     deleted = [p for p in manifest if p not in present]
+    return _render_diff(snapshot, changed, deleted)
+
+
+def extract_overlay_diff(snapshot: BaseSnapshot, upper: Path) -> str:
+    """The change an overlay workspace holds, read from its upper directory alone: files and
+    symlinks there are new or changed, character devices 0/0 are whiteouts (deleted), a
+    directory marked opaque hides everything of the base below it. (`.git` is never read.)"""
+    manifest = snapshot.manifest()
+    changed: list[tuple[str, str, bytes]] = []
+    upper_kind: dict[str, str] = {}  # rel -> "content" | "gone" (whiteout) | "dir" | "opaque"
+    for rel, fd, name, st in walk_entries(upper, lambda rel, name: name != ".git" and name not in JUNK_NAMES):
+        if name == ".git":
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            upper_kind[rel] = "opaque" if _is_opaque(fd, name) else "dir"
+        elif stat.S_ISCHR(st.st_mode) and st.st_rdev == 0:
+            upper_kind[rel] = "gone"
+        else:
+            upper_kind[rel] = "content"
+            found = _content(rel, fd, name, st, manifest)
+            if found is not None and manifest.get(rel) != (found[0], _blob_id(found[1])):
+                changed.append((rel, *found))
+    deleted = [p for p in manifest if not _visible_from_base(p, upper_kind)]
+    return _render_diff(snapshot, changed, deleted)
+
+
+def _is_opaque(dir_fd: int, name: str) -> bool:
+    try:
+        return os.getxattr(f"/proc/self/fd/{dir_fd}/{name}", "user.overlay.opaque", follow_symlinks=False) == b"y"
+    except OSError:
+        return False
+
+
+def _visible_from_base(path: str, upper_kind: dict[str, str]) -> bool:
+    """Whether base file `path` is still there in the merged view (as itself or changed)."""
+    kind = upper_kind.get(path)
+    if kind is not None:
+        return kind == "content"
+    parts = path.split("/")
+    for depth in range(1, len(parts)):
+        above = upper_kind.get("/".join(parts[:depth]))
+        if above in ("gone", "content", "opaque"):  # deleted, replaced by a file, or emptied
+            return False
+    return True
+
+
+def _render_diff(snapshot: BaseSnapshot, changed: list[tuple[str, str, bytes]], deleted: list[str]) -> str:
+    """Render (path, mode, content) changes and deletions against the base as a git diff,
+    through the harness's git dir and a throwaway index and object directory."""
     if not changed and not deleted:
         return ""
     with tempfile.TemporaryDirectory(prefix="nano-diff-") as tmp:

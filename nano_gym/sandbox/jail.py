@@ -16,6 +16,7 @@ from pathlib import Path
 from ..cache import cache_root
 from ..errors import SandboxUnavailableError
 from ..runtimes import RUNTIME_MOUNT, Runtime
+from .overlay import OverlayLayout, overlay_prefix
 
 __all__ = ["JailSpec", "bwrap_argv", "check_bwrap", "REPO_MOUNT", "SANDBOX_UID"]
 
@@ -30,12 +31,13 @@ _ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "loca
 class JailSpec:
     """What one sandbox mounts and how it is limited."""
 
-    workspace: Path
+    workspace: Path  # bound at /testbed; with `overlay`, its merged mount point
     runtime: Runtime | None = None
     tmp_bytes: int = 256 * 1024 * 1024
     shm_bytes: int = 64 * 1024 * 1024  # /dev/shm: POSIX semaphores (multiprocessing) need it writable
     extra_binds: tuple[tuple[str, str], ...] = ()  # (host path, sandbox path), writable
     env: dict[str, str] = field(default_factory=dict)
+    overlay: OverlayLayout | None = None  # mounted in the jail's own namespace before bwrap starts
 
 
 def _jail_etc() -> Path:
@@ -114,7 +116,8 @@ def bwrap_argv(spec: JailSpec, command: list[str]) -> list[str]:
     argv += ["--chdir", REPO_MOUNT, "--clearenv"]
     for key, value in {**base_env(spec.runtime), **spec.env}.items():
         argv += ["--setenv", key, value]
-    return [*argv, "--", *command]
+    prefix = overlay_prefix(spec.overlay) if spec.overlay is not None else []
+    return [*prefix, *argv, "--", *command]
 
 
 # When the harness runs as root, the sandbox user is the host's uid 0 without capabilities, and

@@ -52,12 +52,13 @@ def _read_info(fd: int, proc: subprocess.Popen[bytes]) -> dict:
 
 def launch(bwrap_argv: list[str], limits: SandboxLimits, cgroup: SandboxCgroup | None,
            pass_fds: tuple[int, ...] = ()) -> subprocess.Popen[bytes]:
-    """Start `bwrap_argv` (bwrap's path first) inside `cgroup` (or under the rlimit fallback
+    """Start `bwrap_argv` (bwrap's path first, or after a prefix that execs it) inside `cgroup` (or under the rlimit fallback
     when it is None); raise SandboxError if it cannot start. stdin and stdout are pipes (stderr
     joins stdout); the caller owns the process and the cgroup."""
     info_r, info_w = os.pipe()
     block_r, block_w = os.pipe()
-    argv = [bwrap_argv[0], "--info-fd", str(info_w), "--block-fd", str(block_r), *bwrap_argv[1:]]
+    at = next(i for i, arg in enumerate(bwrap_argv) if os.path.basename(arg) == "bwrap") + 1  # after a prefix
+    argv = [*bwrap_argv[:at], "--info-fd", str(info_w), "--block-fd", str(block_r), *bwrap_argv[at:]]
     if cgroup is None:
         rlimits = rlimit_settings(memory_bytes=limits.memory_bytes, pids=limits.pids,
                                   cpu_seconds=_FALLBACK_CPU_SECONDS, file_bytes=limits.disk_bytes)

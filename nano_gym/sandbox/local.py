@@ -18,6 +18,7 @@ from .disk import DiskQuota
 from .jail import JailSpec, bwrap_argv, check_bwrap
 from .launch import launch, sandbox_cgroup
 from .output import BoundedOutput
+from .overlay import OverlayLayout, overlay_unavailable
 from .procs import kill_process_group
 from .shell import ShellResult, ShellSession
 
@@ -59,13 +60,19 @@ class LocalSandbox:
 
     @property
     def workspace(self) -> Path:
-        return self.spec.workspace
+        """The workspace as the host can write it. An overlay's merged view exists only in the
+        jail's namespace: it is reached through the jail's /proc entry (the shell is started or
+        restarted for that)."""
+        if self.spec.overlay is None:
+            return self.spec.workspace
+        return Path(f"/proc/{self._session().ensure_running()}/root{self.spec.overlay.merged}")
 
     def _session(self) -> ShellSession:
         if self._shell is None:
             argv = bwrap_argv(self.spec, _shell_command())
             self._cgroup = sandbox_cgroup(self.limits)  # one per sandbox, kept across shell restarts
-            self._quota = DiskQuota(self.spec.workspace, self.limits.disk_bytes)
+            changes = self.spec.overlay.upper if self.spec.overlay is not None else self.spec.workspace
+            self._quota = DiskQuota(changes, self.limits.disk_bytes)
             self._quota.start()
             self._shell = ShellSession(lambda: launch(argv, self.limits, self._cgroup), output_cap=self.limits.output_bytes,
                                        output_kill_bytes=self.limits.output_kill_bytes, grace=self.limits.grace,
@@ -175,9 +182,17 @@ class LocalBackend:
             "cgroup_unavailable_reason": support.reason,
         }
 
-    def start(self, workspace: Path, runtime: Runtime | None, *, env: dict[str, str] | None = None) -> LocalSandbox:
-        spec = JailSpec(workspace=workspace, runtime=runtime, tmp_bytes=self.limits.tmp_bytes, env=dict(env or {}))
+    def start(self, workspace: Path, runtime: Runtime | None, *, env: dict[str, str] | None = None,
+              overlay: OverlayLayout | None = None) -> LocalSandbox:
+        """A sandbox over `workspace` (a directory), or over `overlay` (then `workspace` is its
+        merged mount point)."""
+        spec = JailSpec(workspace=workspace, runtime=runtime, tmp_bytes=self.limits.tmp_bytes, env=dict(env or {}),
+                        overlay=overlay)
         return LocalSandbox(spec=spec, limits=self.limits)
+
+    def overlay_unavailable(self) -> str | None:
+        """None when episodes can use overlay workspaces here, else why not."""
+        return overlay_unavailable()
 
     def scratch_dir(self, prefix: str) -> Path:
         """A private host directory for one episode's or one grading's files."""

@@ -121,6 +121,12 @@ class ShellSession:
         if proc is not None:
             kill_process_group(proc)
 
+    def ensure_running(self) -> int:
+        """The host pid of the jail (restarting it if the shell died)."""
+        if not self.alive:
+            self._restart()
+        return self._proc.pid
+
     @property
     def alive(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
