@@ -40,6 +40,7 @@ __all__ = ["BaseSnapshot", "Signature", "base_snapshot", "build_base_repo", "mak
 # Untracked build debris never counts as a change.
 JUNK_NAMES = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"})
 _ZERO = "0" * 40
+_PATHSPEC_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -363,13 +364,21 @@ def _render_diff(snapshot: BaseSnapshot, changed: list[tuple[str, str, bytes]], 
             "GIT_OBJECT_DIRECTORY": str(objects),
             "GIT_ALTERNATE_OBJECT_DIRECTORIES": str(snapshot.harness_git / "objects"),
         }
+        # The index holds only the changed paths and the diff is limited to changed and deleted
+        # ones, so the cost follows the change, not the size of the base tree. (A change too large
+        # for a command line gets the whole base in the index instead.)
         lines = [f"{mode} {_write_loose_object(objects, data)}\t{path}" for path, mode, data in changed]
-        lines += [f"0 {_ZERO}\t{path}" for path in deleted]
+        paths = [path for path, _, _ in changed] + list(deleted)
         git = dict(cwd=tmp, git_dir=snapshot.harness_git, env=env)
-        run_git(["read-tree", snapshot.base_commit], **git)
-        run_git(["update-index", "-z", "--index-info"], input=("\0".join(lines) + "\0").encode("utf-8", "surrogateescape"), **git)
-        out = run_git(["diff", "--cached", "--binary", "--no-renames", "--no-ext-diff", "--no-textconv",
-                       snapshot.base_commit], **git).stdout
+        limited = sum(len(p) + 1 for p in paths) < _PATHSPEC_BYTES
+        if not limited:
+            run_git(["read-tree", snapshot.base_commit], **git)
+            lines += [f"0 {_ZERO}\t{path}" for path in deleted]
+        if lines:
+            run_git(["update-index", "-z", "--index-info"],
+                    input=("\0".join(lines) + "\0").encode("utf-8", "surrogateescape"), **git)
+        out = run_git(["--literal-pathspecs", "diff", "--cached", "--binary", "--no-renames", "--no-ext-diff",
+                       "--no-textconv", snapshot.base_commit, "--", *(paths if limited else [])], **git).stdout
     return out.decode("utf-8", "surrogateescape")
 
 

@@ -82,3 +82,18 @@ def test_diff_survives_agent_git_tricks_and_runs_nothing(task, tmp_path):
     changed = {fp.path for fp in parse_patch(diff)}
     assert {"README.md", ".gitattributes", ".gitignore", "evil.sh"} <= changed
     assert "+changed" in diff
+
+
+def test_a_change_too_large_for_a_pathspec_renders_the_same(task, tmp_path, monkeypatch):
+    import nano_gym.repos as repos
+
+    snap = base_snapshot(task)
+    ws = make_workspace(snap, tmp_path)
+    (ws / "README.md").unlink()
+    (ws / "-odd name.txt").write_text("new\n")
+    first = next(p for p in sorted(ws.rglob("*.py")) if ".git" not in p.parts)
+    first.write_text(first.read_text() + "# changed\n")
+    limited = extract_diff(snap, ws)
+    monkeypatch.setattr(repos, "_PATHSPEC_BYTES", 1)
+    assert extract_diff(snap, ws) == limited
+    assert "deleted file mode" in limited and "b/-odd name.txt" in limited and "+# changed" in limited
