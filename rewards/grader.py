@@ -31,6 +31,7 @@ from ..patches import join_patches, parse_patch
 from ..repos import BaseSnapshot, apply_diff, base_snapshot, make_workspace, remove_tree
 from ..runtimes import Runtime, ensure_runtime
 from ..sandbox import Backend, Sandbox, make_backend
+from ..sandbox.overlay import make_overlay
 from ..tasks import Task, files_under_test
 from .cache import RewardCache
 from .canary import Canaries, CanaryError, canary_host, canary_verdict, plant_canaries
@@ -165,10 +166,8 @@ class _Prepared:
     not_applied: str = ""  # why the agent's diff did not apply (the agent's fault: graded 0)
 
 
-def _prepare(task: Task, diff: str, snapshot: BaseSnapshot, runtime: Runtime, sandbox: Sandbox,
-             workspace: Path) -> _Prepared:
+def _prepare(task: Task, diff: str, snapshot: BaseSnapshot, importable: frozenset[str], workspace: Path) -> _Prepared:
     """Apply the filtered diff and test_patch to the workspace and plant the canaries."""
-    importable = _runtime_modules(sandbox, runtime)
     shadows = ShadowCheck.build(snapshot.tree, snapshot.manifest(), importable)
     agent_diff, dropped, audit = _split_agent_diff(task, diff, shadows)
     prepared = _Prepared(dropped=dropped, audit=audit)
@@ -205,10 +204,19 @@ def run_tests(task: Task, diff: str, *, backend: Backend | None = None,
         snapshot = base_snapshot(task, repos)
         runtime = ensure_runtime(task.runtime)
         scratch = Path(backend.scratch_dir("nano-grade-"))
-        workspace = make_workspace(snapshot, scratch)
-        sandbox = backend.start(workspace, runtime)
+        if backend.overlay_unavailable() is None:
+            # An overlay over the base: nothing is copied. The host prepares it through a jail
+            # that holds the mount (`sandbox.workspace`), closed before the tests run.
+            layout = make_overlay(snapshot.tree, scratch)
+            sandbox = backend.start(layout.merged, runtime, overlay=layout)
+        else:
+            sandbox = backend.start(make_workspace(snapshot, scratch), runtime)
         try:
-            prepared = _prepare(task, diff, snapshot, runtime, sandbox, workspace)
+            # Probe first: the probe runs a jail of its own, which must not mount the overlay while
+            # the jail holding it for the host (started by `sandbox.workspace`) runs.
+            importable = _runtime_modules(sandbox, runtime)
+            prepared = _prepare(task, diff, snapshot, importable, sandbox.workspace)
+            sandbox.close()
             if prepared.canaries is None:
                 return TestRun("graded", dropped_paths=prepared.dropped, audit=prepared.audit,
                                reason=prepared.not_applied)

@@ -345,7 +345,7 @@ def test_a_tree_deeper_than_the_recursion_limit_is_graded_and_removed(task, tmp_
 class _MissingWorkspaceBackend(LocalBackend):
     """A real local backend whose jails point at a directory that does not exist: bwrap fails."""
 
-    def start(self, workspace, runtime, *, env=None):
+    def start(self, workspace, runtime, *, env=None, overlay=None):
         return super().start(workspace / "gone", runtime, env=env)
 
 
