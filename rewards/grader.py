@@ -215,7 +215,10 @@ def run_tests(task: Task, diff: str, *, backend: Backend | None = None,
             # Probe first: the probe runs a jail of its own, which must not mount the overlay while
             # the jail holding it for the host (started by `sandbox.workspace`) runs.
             importable = _runtime_modules(sandbox, runtime)
-            prepared = _prepare(task, diff, snapshot, importable, sandbox.workspace)
+            try:
+                prepared = _prepare(task, diff, snapshot, importable, sandbox.workspace)
+            except OSError as exc:
+                raise GradingFailed(f"the grading sandbox's workspace cannot be prepared: {exc}") from None
             sandbox.close()
             if prepared.canaries is None:
                 return TestRun("graded", dropped_paths=prepared.dropped, audit=prepared.audit,
