@@ -278,20 +278,23 @@ class NanoSWEEnv(gym.Env[list, Any]):
         snapshot = base_snapshot(task, self._repos)
         runtime = ensure_runtime(task.runtime)
         scratch = self._backend.scratch_dir("nano-episode-")
+        sandbox = None
         try:
+            layout, signature = None, None
             if self._overlay:
                 layout = make_overlay(snapshot.tree, scratch)
                 sandbox = self._backend.start(layout.merged, runtime, overlay=layout)
-                sandbox.start_shell()
-                return Prepared(key=task_id, scratch=scratch, sandbox=sandbox, overlay=layout)
-            workspace = make_workspace(snapshot, scratch)
-            signature = workspace_signature(workspace)
-            sandbox = self._backend.start(workspace, runtime)
+            else:
+                workspace = make_workspace(snapshot, scratch)
+                signature = workspace_signature(workspace)
+                sandbox = self._backend.start(workspace, runtime)
             sandbox.start_shell()
         except BaseException:
+            if sandbox is not None:
+                sandbox.close()  # its cgroup may exist even when the shell did not start
             remove_tree(scratch)
             raise
-        return Prepared(key=task_id, scratch=scratch, sandbox=sandbox, signature=signature)
+        return Prepared(key=task_id, scratch=scratch, sandbox=sandbox, signature=signature, overlay=layout)
 
     def _teardown(self) -> None:
         episode, self._episode, self._sandbox = self._episode, None, None

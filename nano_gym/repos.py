@@ -239,10 +239,15 @@ def _read_regular(dir_fd: int, name: str) -> bytes | None:
         os.close(fd)
 
 
+def _trackable_dir(rel: str, name: str) -> bool:
+    """Directories whose content git could track: not `.git` (at any depth), not junk."""
+    return name != ".git" and name not in JUNK_NAMES
+
+
 def _repo_entries(workspace: Path) -> Iterator[tuple[str, int, str, os.stat_result]]:
     """Every non-directory entry git could track: `.git` (at any depth: git cannot track one)
     and junk directories skipped, symlinks never followed."""
-    for rel, fd, name, st in walk_entries(workspace, lambda rel, name: name != ".git" and name not in JUNK_NAMES):
+    for rel, fd, name, st in walk_entries(workspace, _trackable_dir):
         if name != ".git" and not stat.S_ISDIR(st.st_mode):
             yield rel, fd, name, st
 
@@ -315,7 +320,7 @@ def extract_overlay_diff(snapshot: BaseSnapshot, upper: Path) -> str:
     manifest = snapshot.manifest()
     changed: list[tuple[str, str, bytes]] = []
     upper_kind: dict[str, str] = {}  # rel -> "content" | "gone" (whiteout) | "dir" | "opaque"
-    for rel, fd, name, st in walk_entries(upper, lambda rel, name: name != ".git" and name not in JUNK_NAMES):
+    for rel, fd, name, st in walk_entries(upper, _trackable_dir):
         if name == ".git":
             continue
         if stat.S_ISDIR(st.st_mode):
