@@ -18,7 +18,6 @@ from ..repos import (BaseSnapshot, base_snapshot, extract_diff, extract_overlay_
 from ..rewards import GradeReport, grade, reward_function
 from ..rewards.cache import RewardCache
 from ..rewards.grader import DEFAULT_GRADING_TIMEOUT
-from ..runtimes import ensure_runtime
 from ..sandbox import Sandbox, SandboxLimits, make_backend
 from ..sandbox.overlay import make_overlay
 from ..spaces import MessageHistory, ToolCallAction
@@ -276,7 +275,7 @@ class NanoSWEEnv(gym.Env[list, Any]):
         this ahead of time, on its own thread)."""
         task = self._by_id[task_id]
         snapshot = base_snapshot(task, self._repos)
-        runtime = ensure_runtime(task.runtime)
+        runtime = self._backend.runtime(task, snapshot)
         scratch = self._backend.scratch_dir("nano-episode-")
         sandbox = None
         try:

@@ -53,6 +53,8 @@ class RuntimeSpec:
     test_cmd: str = "python -m pytest -rA"
     # "test_patch": run the files test_patch touches (SWE-bench's rule); "all": the whole suite.
     test_scope: str = "test_patch"
+    # The container image of the docker backend ("" = the backend's image template).
+    image: str = ""
 
     @classmethod
     def from_record(cls, data: Mapping[str, Any] | None) -> "RuntimeSpec":
@@ -71,7 +73,8 @@ class RuntimeSpec:
 
     def to_record(self) -> dict[str, Any]:
         return {"python": self.python, "requirements": list(self.requirements),
-                "install": self.install, "test_cmd": self.test_cmd, "test_scope": self.test_scope}
+                "install": self.install, "test_cmd": self.test_cmd, "test_scope": self.test_scope,
+                "image": self.image}
 
 
 @dataclass(frozen=True, kw_only=True)

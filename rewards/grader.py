@@ -29,7 +29,7 @@ from pathlib import Path
 from ..errors import NanoGymError, RepoError
 from ..patches import join_patches, parse_patch
 from ..repos import BaseSnapshot, apply_diff, base_snapshot, make_workspace, remove_tree
-from ..runtimes import Runtime, ensure_runtime
+from ..runtimes import Runtime
 from ..sandbox import Backend, Sandbox, make_backend
 from ..sandbox.overlay import make_overlay
 from ..tasks import Task, files_under_test
@@ -202,7 +202,7 @@ def run_tests(task: Task, diff: str, *, backend: Backend | None = None,
     prepared = _Prepared(dropped=[], audit=[])
     try:
         snapshot = base_snapshot(task, repos)
-        runtime = ensure_runtime(task.runtime)
+        runtime = backend.runtime(task, snapshot)
         scratch = Path(backend.scratch_dir("nano-grade-"))
         if backend.overlay_unavailable() is None:
             # An overlay over the base: nothing is copied. The host prepares it through a jail

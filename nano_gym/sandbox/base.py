@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from ..runtimes import Runtime
 from .shell import ShellResult
+
+if TYPE_CHECKING:
+    from ..repos import BaseSnapshot
+    from ..tasks import Task
 
 __all__ = ["SandboxLimits", "ExecResult", "Sandbox", "Backend"]
 
@@ -62,10 +65,15 @@ class Backend(Protocol):
 
     def check(self) -> None: ...
 
+    def runtime(self, task: Task, snapshot: BaseSnapshot) -> Any:
+        """What `start` needs to run `task` (built or fetched once, then cached); opaque to callers."""
+        ...
+
     def enforced_limits(self) -> dict[str, Any]: ...
 
     def overlay_unavailable(self) -> str | None: ...
 
-    def start(self, workspace: Path, runtime: Runtime | None, *, env: dict[str, str] | None = None) -> Sandbox: ...
+    def start(self, workspace: Path, runtime: Any, *, env: dict[str, str] | None = None,
+              overlay: Any = None) -> Sandbox: ...
 
     def scratch_dir(self, prefix: str) -> Path: ...

@@ -9,9 +9,9 @@ import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..runtimes import Runtime
+from ..runtimes import Runtime, ensure_runtime
 from .base import ExecResult, SandboxLimits
 from .cgroups import SandboxCgroup, limit_support
 from .disk import DiskQuota
@@ -21,6 +21,10 @@ from .output import BoundedOutput
 from .overlay import OverlayLayout, overlay_unavailable
 from .procs import kill_process_group
 from .shell import ShellResult, ShellSession
+
+if TYPE_CHECKING:
+    from ..repos import BaseSnapshot
+    from ..tasks import Task
 
 __all__ = ["LocalBackend", "LocalSandbox"]
 
@@ -162,6 +166,10 @@ class LocalBackend:
 
     def check(self) -> None:
         check_bwrap()
+
+    def runtime(self, task: Task, snapshot: BaseSnapshot) -> Runtime:
+        """The task's virtualenv, built once into the cache."""
+        return ensure_runtime(task.runtime)
 
     def enforced_limits(self) -> dict[str, Any]:
         """Each limit's value and what enforces it on this host (cgroups, rlimits, ...)."""
