@@ -1,10 +1,13 @@
-"""Episodes prepared ahead: a workspace copied and its jail started while the current episode runs.
+"""Episodes prepared ahead: a workspace made and its jail started before `reset()` asks for it.
 
-`reset()` takes a prepared episode for its task when one is ready (then it costs well under a
-millisecond) and asks for the next one in the background; training loops run many episodes of
-the same task (GRPO groups), so the guess is usually right. A wrong guess is discarded. Old
-workspaces are deleted in the background too: removing a tree that was bind-mounted into a
-just-killed namespace costs milliseconds per directory.
+When an episode ends, the env calls `expect(key)` and the next episode of the same task is
+prepared in the background while the last one is graded; `reset()` then takes it when it is
+ready (well under a millisecond) or waits for the preparation in flight. Training loops run
+many episodes of the same task (GRPO groups), so the guess is usually right; a wrong guess
+is discarded. Preparing at the end of an episode rather than at its start keeps one jail per
+env while the env is idle mid-episode. Old workspaces are deleted in the background too:
+removing a tree that was bind-mounted into a just-killed namespace costs milliseconds per
+directory.
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ class EpisodePool:
         self._thread: threading.Thread | None = None
 
     def take(self, key: str) -> Prepared:
-        """A prepared episode for `key` (made now if none is ready); prepares the next one."""
+        """A prepared episode for `key`: a ready one, the one in flight, or one made now."""
         with self._cond:
             if self._closed:
                 raise RuntimeError("the episode pool is closed")
@@ -60,7 +63,7 @@ class EpisodePool:
             stale = [p for p in self._ready if p.key != key]
             self._ready = [p for p in self._ready if p.key == key and p is not match]
             self._trash.extend(stale)
-            self._wanted = key if self._ahead > 0 else None
+            self._wanted = None  # the next one is asked for by `expect`, when this episode ends
             self._error = None
             self._cond.notify_all()
             # One in flight for this key is nearer done than a new one would be: wait for it.
@@ -73,6 +76,18 @@ class EpisodePool:
             match = self._prepare(key)
         self._ensure_thread()
         return match
+
+    def expect(self, key: str) -> None:
+        """Start preparing an episode for `key` in the background (the next `take` is likely it)."""
+        if self._ahead <= 0:
+            return
+        with self._cond:
+            if self._closed:
+                return
+            self._wanted = key
+            self._error = None
+            self._cond.notify_all()
+        self._ensure_thread()
 
     def discard(self, prepared: Prepared) -> None:
         """Close and delete an episode in the background."""
@@ -128,8 +143,9 @@ class EpisodePool:
                 continue
             with self._cond:
                 self._preparing = None
-                if self._closed or key != self._wanted:
-                    self._trash.append(prepared)
-                else:
-                    self._ready.append(prepared)
+                if self._wanted == key:
+                    self._wanted = None  # one ahead is enough until the next episode ends
+                # Kept even if no longer wanted: a `take` may be waiting for it; a later `take`
+                # of another key discards it.
+                (self._trash if self._closed else self._ready).append(prepared)
                 self._cond.notify_all()
