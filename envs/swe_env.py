@@ -245,6 +245,7 @@ class NanoSWEEnv(gym.Env[list, Any]):
         """End the episode: stop the shell, take the diff, grade it in isolation."""
         self._done = True
         self._sandbox.close()  # nothing may keep writing while the diff is taken
+        self._pool.expect(self._task.instance_id)  # the next episode is made while this one is graded
         over_quota = self._sandbox.check_disk()
         if over_quota is not None:
             # The diff is not even read: it could be as large as the quota allowed.
