@@ -245,7 +245,6 @@ class NanoSWEEnv(gym.Env[list, Any]):
         """End the episode: stop the shell, take the diff, grade it in isolation."""
         self._done = True
         self._sandbox.close()  # nothing may keep writing while the diff is taken
-        self._pool.expect(self._task.instance_id)  # the next episode is made while this one is graded
         over_quota = self._sandbox.check_disk()
         if over_quota is not None:
             # The diff is not even read: it could be as large as the quota allowed.
@@ -260,6 +259,7 @@ class NanoSWEEnv(gym.Env[list, Any]):
         else:
             diff = extract_diff(self._snapshot, episode.sandbox.workspace, episode.signature)
         timings["diff_s"] = time.perf_counter() - started
+        self._pool.expect(self._task.instance_id)  # the next episode is made while this one is graded
         started = time.perf_counter()
         report: GradeReport = grade(self._task, diff, backend=self._backend, timeout=self._grading_timeout,
                                     cache=self._reward_cache, repos=self._repos)

@@ -11,6 +11,7 @@ throwaway index, to render the change; the agent's `.git` is never read (DESIGN.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
 import json
@@ -62,11 +63,24 @@ class BaseSnapshot:
         """path -> (mode, blob id) of the base tree (read once per process: snapshots never change)."""
         return _manifest(self.root)
 
+    def paths_under(self, directory: str) -> list[str]:
+        """The base's file paths below `directory` (sorted), found by bisection."""
+        paths = _sorted_paths(self.root)
+        prefix = directory + "/"
+        start = bisect.bisect_left(paths, prefix)
+        # "0" follows "/" in code point order: every path starting with `prefix` sorts before it.
+        return paths[start:bisect.bisect_left(paths, directory + "0", start)]
+
 
 @functools.lru_cache(maxsize=256)
 def _manifest(root: Path) -> dict[str, tuple[str, str]]:
     data = json.loads((root / "manifest.json").read_text())
     return {path: (mode, sha) for path, (mode, sha) in data.items()}
+
+
+@functools.lru_cache(maxsize=256)
+def _sorted_paths(root: Path) -> list[str]:
+    return sorted(_manifest(root))
 
 
 def _safe_name(text: str) -> str:
@@ -332,7 +346,13 @@ def extract_overlay_diff(snapshot: BaseSnapshot, upper: Path) -> str:
             found = _content(rel, fd, name, st, manifest)
             if found is not None and manifest.get(rel) != (found[0], _blob_id(found[1])):
                 changed.append((rel, *found))
-    deleted = [p for p in manifest if not _visible_from_base(p, upper_kind)]
+    # Only base paths the upper dir names, or that lie below a whiteout, a file or an opaque
+    # dir of it, can have gone: look at those, not at every file of the base.
+    candidates = {rel for rel in upper_kind if rel in manifest}
+    for rel, kind in upper_kind.items():
+        if kind != "dir":
+            candidates.update(snapshot.paths_under(rel))
+    deleted = sorted(p for p in candidates if not _visible_from_base(p, upper_kind))
     return _render_diff(snapshot, changed, deleted)
 
 
