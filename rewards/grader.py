@@ -23,6 +23,7 @@ import secrets
 import shlex
 import tempfile
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from ..patches import join_patches, parse_patch
 from ..repos import BaseSnapshot, apply_diff, base_snapshot, make_workspace, remove_tree
 from ..runtimes import Runtime
 from ..sandbox import Backend, Sandbox, make_backend
-from ..sandbox.overlay import make_overlay
+from ..sandbox.overlay import make_overlay, mounted
 from ..tasks import Task, files_under_test
 from .cache import RewardCache
 from .canary import Canaries, CanaryError, canary_host, canary_verdict, plant_canaries
@@ -204,19 +205,20 @@ def run_tests(task: Task, diff: str, *, backend: Backend | None = None,
         snapshot = base_snapshot(task, repos)
         runtime = backend.runtime(task, snapshot)
         scratch = Path(backend.scratch_dir("nano-grade-"))
+        layout = None
         if backend.overlay_unavailable() is None:
-            # An overlay over the base: nothing is copied. The host prepares it through a jail
-            # that holds the mount (`sandbox.workspace`), closed before the tests run.
+            # An overlay over the base: nothing is copied. The host prepares it through a
+            # namespace that only holds the mount; the tests then run in a jail of their own.
             layout = make_overlay(snapshot.tree, scratch)
             sandbox = backend.start(layout.merged, runtime, overlay=layout)
         else:
             sandbox = backend.start(make_workspace(snapshot, scratch), runtime)
         try:
-            # Probe first: the probe runs a jail of its own, which must not mount the overlay while
-            # the jail holding it for the host (started by `sandbox.workspace`) runs.
+            # Probe first: its jail mounts the overlay too, which must not happen while it is held.
             importable = _runtime_modules(sandbox, runtime)
             try:
-                prepared = _prepare(task, diff, snapshot, importable, sandbox.workspace)
+                with (mounted(layout) if layout is not None else nullcontext(sandbox.workspace)) as workspace:
+                    prepared = _prepare(task, diff, snapshot, importable, workspace)
             except OSError as exc:
                 raise GradingFailed(f"the grading sandbox's workspace cannot be prepared: {exc}") from None
             sandbox.close()
