@@ -167,20 +167,29 @@ class _Prepared:
     not_applied: str = ""  # why the agent's diff did not apply (the agent's fault: graded 0)
 
 
+def _joined(*patches: str) -> str:
+    return "".join(p if p.endswith("\n") else p + "\n" for p in patches if p.strip())
+
+
 def _prepare(task: Task, diff: str, snapshot: BaseSnapshot, importable: frozenset[str], workspace: Path) -> _Prepared:
     """Apply the filtered diff and test_patch to the workspace and plant the canaries."""
     shadows = ShadowCheck.build(snapshot.tree, snapshot.manifest(), importable)
     agent_diff, dropped, audit = _split_agent_diff(task, diff, shadows)
     prepared = _Prepared(dropped=dropped, audit=audit)
     try:
-        apply_diff(snapshot, workspace, agent_diff)
-    except RepoError as exc:
-        prepared.not_applied = f"the diff does not apply to the base: {exc}"
-        return prepared
-    try:
-        apply_diff(snapshot, workspace, task.test_patch)
-    except RepoError as exc:
-        raise GradingFailed(f"the task's test_patch does not apply after the agent's diff: {exc}") from None
+        # One `git apply` for both (it applies all or nothing); only when that fails are they
+        # applied one by one, to tell whose patch it is.
+        apply_diff(snapshot, workspace, _joined(agent_diff, task.test_patch))
+    except RepoError:
+        try:
+            apply_diff(snapshot, workspace, agent_diff)
+        except RepoError as exc:
+            prepared.not_applied = f"the diff does not apply to the base: {exc}"
+            return prepared
+        try:
+            apply_diff(snapshot, workspace, task.test_patch)
+        except RepoError as exc:
+            raise GradingFailed(f"the task's test_patch does not apply after the agent's diff: {exc}") from None
     host = canary_host([*task.FAIL_TO_PASS, *task.PASS_TO_PASS], files_under_test(task), workspace,
                        scope=task.runtime.test_scope)
     if host is None:
