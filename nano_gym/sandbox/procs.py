@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+from dataclasses import dataclass
 
-__all__ = ["descendants", "host_pid_of", "kill_all", "kill_process_group"]
+__all__ = ["HostProcesses", "children", "descendants", "host_pid_of", "kill_all", "kill_process_group", "only_child"]
 
 
 def _ppid_map() -> dict[int, int]:
@@ -39,6 +40,20 @@ def descendants(root: int) -> dict[int, int]:
         found[pid] = parents[pid]
         stack.extend(children.get(pid, []))
     return found
+
+
+def children(pid: int) -> list[int] | None:
+    """The direct children of `pid` (one small read), or None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(p) for p in fh.read().split()]
+    except OSError:
+        return None
+
+
+def only_child(pid: int) -> int | None:
+    found = children(pid)
+    return found[0] if found is not None and len(found) == 1 else None
 
 
 def host_pid_of(root: int, inner_pid: int) -> int | None:
@@ -75,3 +90,41 @@ def kill_process_group(proc: subprocess.Popen[bytes]) -> None:
     for stream in (proc.stdin, proc.stdout):
         if stream is not None:
             stream.close()
+
+
+@dataclass(frozen=True)
+class HostProcesses:
+    """A sandbox's processes as the host sees them: everything below `root`, where `init` is the
+    pid namespace's init (orphans are re-parented to it) and `shell` the session's shell.
+    Both are kept when commands are killed; when `init` is unknown, every direct child of
+    `root` is taken for it."""
+
+    root: int
+    init: int | None
+    shell: int | None
+
+    def kill_commands(self) -> None:
+        """Kill everything in the sandbox except its init and the shell."""
+        tree = descendants(self.root)
+        kill_all([pid for pid, ppid in tree.items()
+                  if pid not in (self.shell, self.init) and (self.init is not None or ppid != self.root)])
+
+    def strays(self) -> list[int]:
+        """Processes left in the sandbox besides its init and the shell: the children of both.
+        Two small reads in the common case."""
+        found: list[int] = []
+        for pid in (self.init, self.shell):
+            if pid is not None:
+                found += children(pid) or []
+        return [p for p in found if p != self.shell]
+
+    def idle_at_input(self) -> bool:
+        """The shell is blocked reading its protocol input (fd 0) with nothing else running."""
+        if self.shell is None:
+            return False
+        try:
+            with open(f"/proc/{self.shell}/syscall") as fh:
+                fields = fh.read().split()
+        except OSError:
+            return False
+        return fields[:2] == ["0", "0x0"] and not self.strays()

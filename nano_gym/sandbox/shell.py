@@ -10,6 +10,11 @@ it returns. On timeout every process of the sandbox except the shell is killed; 
 itself does not come back (it died, hangs in a builtin loop, or sits idle at its input without
 having printed the marker because it was tampered with) the session is restarted and the
 result says so.
+
+The session drives its shell through two small interfaces, so one protocol serves every
+backend: a `ShellProcess` (write the input, read the output, poll, kill: a local jail's pipes,
+or a container's attached streams) and a `ProcessControl` (the sandbox's processes as the host
+sees them: kill the command's, list strays, tell whether the shell sits idle at its input).
 """
 
 from __future__ import annotations
@@ -22,12 +27,13 @@ import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from ..errors import SandboxError
 from .output import BoundedOutput
-from .procs import descendants, host_pid_of, kill_all, kill_process_group
+from .procs import HostProcesses, host_pid_of, kill_process_group, only_child
 
-__all__ = ["ShellResult", "ShellSession"]
+__all__ = ["ShellResult", "ShellSession", "ShellProcess", "ProcessControl", "PipeShell", "jail_processes"]
 
 
 @dataclass(frozen=True)
@@ -70,36 +76,122 @@ def _find_marker(window: bytearray, needle: bytes) -> tuple[int, int] | None:
     return None
 
 
-def _only_child(pid: int) -> int | None:
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as fh:
-            children = fh.read().split()
-    except OSError:
-        return None
-    return int(children[0]) if len(children) == 1 else None
+class ShellProcess(Protocol):
+    """The shell as the session drives it."""
+
+    @property
+    def pid(self) -> int:
+        """A host pid that holds the sandbox (bwrap; a container's init)."""
+        ...
+
+    def send(self, data: bytes) -> bool:
+        """Write to the shell's input; False if it is gone."""
+        ...
+
+    def fileno(self) -> int:
+        """Readable when output (or the end of the stream) is pending."""
+        ...
+
+    def read(self) -> bytes:
+        """Some of the shell's output once `fileno()` is readable; b"" at the end of the stream."""
+        ...
+
+    def poll(self) -> int | None:
+        """None while the shell runs, else its exit status."""
+        ...
+
+    def kill(self) -> None:
+        """End the shell and everything the sandbox runs."""
+        ...
+
+
+class ProcessControl(Protocol):
+    """The processes of one running sandbox (see `procs.HostProcesses`)."""
+
+    def kill_commands(self) -> None:
+        """Kill everything in the sandbox except its init and the shell."""
+        ...
+
+    def strays(self) -> list[int]:
+        """Processes left besides its init and the shell (cheap: called after every command)."""
+        ...
+
+    def idle_at_input(self) -> bool:
+        """The shell is blocked reading its input with no command running."""
+        ...
+
+
+# How a session finds the processes of a shell it started: (the shell, its pid inside) -> control.
+LocateProcesses = Callable[[ShellProcess, int], ProcessControl]
+
+
+class PipeShell:
+    """A shell started as a local process (bwrap) with stdin and stdout pipes."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stdin is not None and proc.stdout is not None
+        self.proc = proc
+        self._fd = proc.stdout.fileno()
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def send(self, data: bytes) -> bool:
+        try:
+            self.proc.stdin.write(data)
+            self.proc.stdin.flush()
+            return True
+        except (BrokenPipeError, OSError):
+            return False
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def read(self) -> bytes:
+        return os.read(self._fd, 1 << 16)
+
+    def poll(self) -> int | None:
+        return self.proc.poll()
+
+    def kill(self) -> None:
+        kill_process_group(self.proc)
+
+
+def jail_processes(proc: ShellProcess, inner_pid: int) -> HostProcesses:
+    """A local jail's processes: bwrap's child is the pid namespace's init, the shell is the
+    init's only child."""
+    init = only_child(proc.pid)
+    shell = only_child(init) if init is not None else None
+    if shell is None:
+        shell = host_pid_of(proc.pid, inner_pid)
+    return HostProcesses(root=proc.pid, init=init, shell=shell)
 
 
 class ShellSession:
-    """A long-lived shell process started by `spawn()` (which returns a Popen with pipes)."""
+    """A long-lived shell started by `spawn()`: a Popen with pipes (a local jail) or any
+    `ShellProcess`; `locate` finds its processes once it has answered (default: a local jail's)."""
 
-    def __init__(self, spawn: Callable[[], subprocess.Popen[bytes]], *, output_cap: int,
+    def __init__(self, spawn: Callable[[], subprocess.Popen[bytes] | ShellProcess], *, output_cap: int,
                  output_kill_bytes: int, grace: float = 2.0, start_timeout: float = 30.0,
-                 watchdog: Watchdog | None = None) -> None:
+                 watchdog: Watchdog | None = None, locate: LocateProcesses = jail_processes) -> None:
         self._spawn = spawn
+        self._locate = locate
         self.output_cap = output_cap
         self.output_kill_bytes = output_kill_bytes
         self.grace = grace
         self.start_timeout = start_timeout
         self.watchdog = watchdog
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._shell_pid: int | None = None
-        self._init_pid: int | None = None
+        self._proc: ShellProcess | None = None
+        self._control: ProcessControl | None = None
         self.last_watchdog: tuple[str, str] = ("", "")
         self._start()
 
     # -------------------------------------------------------------- lifecycle
     def _start(self) -> None:
-        self._proc = self._spawn()
+        proc = self._spawn()
+        self._proc = PipeShell(proc) if isinstance(proc, subprocess.Popen) else proc
+        self._control = None
         token = secrets.token_hex(8)
         self._send(f"builtin printf '%s %s\\n' {token} \"$$\"\n")
         buf = BoundedOutput(4096)
@@ -107,11 +199,7 @@ class ShellSession:
         if status is None:
             self._kill()
             raise SandboxError(f"the sandbox shell did not start: {buf.text().strip()[:2000]}")
-        # bwrap's child is the pid namespace's init; the shell is the init's only child.
-        self._init_pid = _only_child(self._proc.pid)
-        self._shell_pid = _only_child(self._init_pid) if self._init_pid is not None else None
-        if self._shell_pid is None:
-            self._shell_pid = host_pid_of(self._proc.pid, status)
+        self._control = self._locate(self._proc, status)
 
     def close(self) -> None:
         self._kill()
@@ -119,7 +207,7 @@ class ShellSession:
     def _kill(self) -> None:
         proc, self._proc = self._proc, None
         if proc is not None:
-            kill_process_group(proc)
+            proc.kill()
 
     def ensure_running(self) -> int:
         """The host pid of the jail (restarting it if the shell died)."""
@@ -133,20 +221,16 @@ class ShellSession:
 
     # -------------------------------------------------------------- protocol
     def _send(self, text: str) -> bool:
-        assert self._proc is not None and self._proc.stdin is not None
-        try:
-            self._proc.stdin.write(text.encode("utf-8", "surrogateescape"))
-            self._proc.stdin.flush()
-            return True
-        except (BrokenPipeError, OSError):
-            return False
+        assert self._proc is not None
+        return self._proc.send(text.encode("utf-8", "surrogateescape"))
 
     def _read_until(self, token: str, buf: BoundedOutput, deadline: float,
                     flood_limit: int | None = None, watch: bool = False) -> tuple[int | None, str]:
         """Read into `buf` until the marker line; return (status, reason) where reason is
         '' on success, else 'timeout', 'flood', 'eof', 'desync' or 'watchdog'."""
-        assert self._proc is not None and self._proc.stdout is not None
-        fd = self._proc.stdout.fileno()
+        assert self._proc is not None
+        proc = self._proc
+        fd = proc.fileno()
         needle = token.encode() + b" "
         window = bytearray()  # the unconsumed end of the stream, where the marker may straddle reads
         while True:
@@ -164,7 +248,7 @@ class ShellSession:
                     buf.add(bytes(window))
                     return None, "watchdog"
                 continue
-            chunk = os.read(fd, 1 << 16)
+            chunk = proc.read()
             if not chunk:
                 buf.add(bytes(window))
                 return None, "eof"
@@ -183,26 +267,12 @@ class ShellSession:
 
     def _kill_commands(self) -> None:
         """Kill everything in the sandbox except its init and the shell."""
-        if self._proc is None:
-            return
-        root = self._proc.pid
-        tree = descendants(root)
-        # bwrap's pid-namespace init is the direct child of the bwrap we started.
-        kill_all([pid for pid, ppid in tree.items() if pid != self._shell_pid and ppid != root])
+        if self._proc is not None and self._control is not None:
+            self._control.kill_commands()
 
     def _strays(self) -> list[int]:
-        """Processes left in the sandbox besides its init and the shell: the children of both
-        (orphans are re-parented to the namespace's init). Two small reads in the common case."""
-        found = []
-        for pid in (self._init_pid, self._shell_pid):
-            if pid is None:
-                continue
-            try:
-                with open(f"/proc/{pid}/task/{pid}/children") as fh:
-                    found += [int(p) for p in fh.read().split()]
-            except OSError:
-                continue
-        return [p for p in found if p != self._shell_pid]
+        """Processes left in the sandbox besides its init and the shell."""
+        return self._control.strays() if self._control is not None else []
 
     def _reap_strays(self) -> int:
         """Kill what a finished command left running (`&`, nohup, setsid); returns how many."""
@@ -217,15 +287,7 @@ class ShellSession:
     def _idle_at_input(self) -> bool:
         """The shell is blocked reading its protocol input with no command running: it consumed
         the marker line without printing the marker, so its builtins or input were tampered with."""
-        pid = self._shell_pid
-        if pid is None:
-            return False
-        try:
-            with open(f"/proc/{pid}/syscall") as fh:
-                fields = fh.read().split()
-        except OSError:
-            return False
-        return fields[:2] == ["0", "0x0"] and not self._strays()
+        return self._control is not None and self._control.idle_at_input()
 
     def run(self, command: str, timeout: float) -> ShellResult:
         """Run one command; never raises for what the command does."""
