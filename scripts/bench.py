@@ -459,8 +459,9 @@ def _step(env, action: dict[str, Any], what: str) -> None:
 
 def measure_resets(record: dict[str, Any], mirrors: Path, counts: Counts) -> dict[str, Any]:
     """reset() three ways: with prefetch off (the whole preparation on the caller's clock),
-    back-to-back (the next reset right away: background preparation cannot keep up), and after
-    an idle gap long enough for background work to finish, as between two real episodes."""
+    back-to-back (resets in the middle of episodes: nothing was prepared ahead), and after an
+    episode that ended (submitted, graded) and an idle gap long enough for background work to
+    finish, as between two real episodes."""
     out: dict[str, Any] = {}
     try:
         env = make_env(record, mirrors, prefetch=False)
@@ -488,8 +489,10 @@ def measure_resets(record: dict[str, Any], mirrors: Path, counts: Counts) -> dic
         while budget.more(len(samples)):
             samples.append(timed(env.reset, seed=len(samples))[0])
         out["reset_b2b"] = summarize(samples)
-        # The gap stands for an episode's duration: 4x the cost of preparing an episode (the
-        # background also deletes the previous one) plus 0.1 s, within [0.25 s, 5 s].
+        # An episode: a few steps, then a submission (graded; the same empty diff every time, so
+        # the reward cache answers after the first), then the trainer's own work between episodes,
+        # a gap of 4x the cost of preparing an episode (the background also deletes the previous
+        # one) plus 0.1 s, within [0.25 s, 5 s]. The next episode is prepared when one ends.
         prep_ms = (out.get("reset_no_prefetch") or out["reset_b2b"])["p50_ms"]
         gap = min(5.0, max(0.25, 4 * prep_ms / 1000 + 0.1))
         out["idle_gap_s"] = gap
@@ -498,6 +501,7 @@ def measure_resets(record: dict[str, Any], mirrors: Path, counts: Counts) -> dic
         while budget.more(len(samples)):
             for _ in range(3):
                 env.step(SHELL_TRUE)
+            env.step(SUBMIT)
             time.sleep(gap)
             samples.append(timed(env.reset, seed=len(samples))[0])
         out["reset"] = summarize(samples)
