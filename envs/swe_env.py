@@ -75,6 +75,7 @@ class NanoSWEEnv(gym.Env[list, Any]):
         limits: SandboxLimits | dict[str, Any] | None = None,
         memory_per_env: int = DEFAULT_MEMORY_PER_ENV,
         repos: str | os.PathLike[str] | None = None,
+        runtimes: str | os.PathLike[str] | dict[str, Any] | None = None,
         prefetch: bool = True,
         overlay: bool | None = None,
         reward_cache: bool = True,
@@ -88,7 +89,8 @@ class NanoSWEEnv(gym.Env[list, Any]):
         if episode_timeout is not None and episode_timeout <= 0:
             raise ConfigError("episode_timeout must be positive (or None for no limit)")
         self.render_mode = render_mode
-        self.tasks: list[Task] = load_tasks(tasks, task_ids, split=split, repos=task_repos, task_slice=task_slice)
+        self.tasks: list[Task] = load_tasks(tasks, task_ids, split=split, repos=task_repos, task_slice=task_slice,
+                                            runtimes=runtimes)
         if validated is not None:
             allowed = read_allowlist(validated)
             self.tasks = [t for t in self.tasks if t.instance_id in allowed]

@@ -11,16 +11,17 @@ from typing import Any
 def _run(args: argparse.Namespace) -> int:
     import gymnasium as gym
 
-    from .policies import policy_by_name
+    from .policies import OraclePolicy, policy_by_name
     from .runner import run_episode
 
-    env = gym.make("NanoSWE-v0", tasks=args.tasks, reward=args.reward)
+    env = gym.make("NanoSWE-v0", tasks=args.tasks, reward=args.reward, **_sources(args))
     task_ids = args.task_ids or [t.instance_id for t in env.unwrapped.tasks]
     expected = {"oracle": 1.0, "empty": 0.0}
     failures, rows = 0, []
     try:
         for name in args.policies:
-            policy = policy_by_name(name)
+            # The oracle reads the base snapshot, which it must find where the env does.
+            policy = OraclePolicy(repos=args.repos) if name == "oracle" else policy_by_name(name)
             total = 0.0
             print(f"\n== policy: {name} ==")
             print(f"{'task':<32} {'reward':>6} {'steps':>5} {'reset':>8} {'steps':>8} {'grade':>8} {'total':>8}  status")
@@ -46,11 +47,21 @@ def _run(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def _sources(args: argparse.Namespace) -> dict[str, Any]:
+    """The env kwargs saying where repositories and runtime specs come from, when given."""
+    return {k: v for k, v in (("repos", args.repos), ("runtimes", args.runtimes)) if v}
+
+
+def _add_sources(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--repos", help="where repositories come from (directory of owner__name clones or URL template)")
+    parser.add_argument("--runtimes", help="runtime specs of records without one: a JSON file "
+                        '{"owner/name": {"version": {"python": ..., "requirements": [...], "install": ..., "test_cmd": ...}}}')
+
+
 def _validate(args: argparse.Namespace) -> int:
     from .validate import validate_tasks
 
-    kwargs = {"repos": args.repos} if args.repos else {}
-    results = validate_tasks(args.tasks, out=args.out, repeats=args.repeats, **kwargs)
+    results = validate_tasks(args.tasks, out=args.out, repeats=args.repeats, **_sources(args))
     for r in results:
         print(f"{r.instance_id:<40} {'valid' if r.valid else 'INVALID':<8} gold={r.gold} empty={r.empty} {r.reason}",
               flush=True)
@@ -67,10 +78,11 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--policies", nargs="+", default=["oracle", "empty"], help="policies to run (oracle, empty)")
     run.add_argument("--reward", default="binary", choices=["binary", "partial"])
     run.add_argument("--json", help="also write per-episode results to this JSON file")
+    _add_sources(run)
     run.set_defaults(func=_run)
     val = sub.add_parser("validate", help="run gold and empty on every task; write a report and an allowlist")
     val.add_argument("--tasks", default="nano-v0", help="suite name, task file or Hugging Face dataset name")
-    val.add_argument("--repos", help="where repositories come from (directory of owner__name clones or URL template)")
+    _add_sources(val)
     val.add_argument("--out", default="validation", help="directory for report.json and allowlist.txt")
     val.add_argument("--repeats", type=int, default=1, help="gold runs per task (more than 1 detects flaky tests)")
     val.set_defaults(func=_validate)

@@ -4,6 +4,9 @@ A task source is one of:
 - the name of an embedded suite (`"nano-v0"`),
 - a path to a `.json` (a list of records), `.jsonl` or `.parquet` file,
 - a sequence of `Task` objects or of record dicts.
+
+A record's runtime is its own `runtime` key, else the `runtimes=` mapping's entry for its repo
+and version, else the default (see `nano_gym.runtime_spec`). `Task` objects keep theirs.
 """
 
 from __future__ import annotations
@@ -19,9 +22,11 @@ from typing import Any, Union
 from .errors import ConfigError, MissingDependencyError, TaskLoadError
 from .hub import load_hub_records, looks_like_hub_name
 from .patches import parse_patch
+from .runtime_spec import RuntimeMap, RuntimeSpec, RuntimesSource, load_runtime_map
 
 __all__ = [
     "RuntimeSpec",
+    "load_runtime_map",
     "Task",
     "TaskSource",
     "load_tasks",
@@ -41,40 +46,6 @@ REQUIRED_FIELDS = (
     "FAIL_TO_PASS",
     "PASS_TO_PASS",
 )
-
-
-@dataclass(frozen=True, kw_only=True)
-class RuntimeSpec:
-    """What a task needs to run: interpreter, pinned requirements, install and test commands."""
-
-    python: str = "3.11"
-    requirements: tuple[str, ...] = ("pytest==8.3.5",)
-    install: str = ""
-    test_cmd: str = "python -m pytest -rA"
-    # "test_patch": run the files test_patch touches (SWE-bench's rule); "all": the whole suite.
-    test_scope: str = "test_patch"
-    # The container image of the docker backend ("" = the backend's image template).
-    image: str = ""
-
-    @classmethod
-    def from_record(cls, data: Mapping[str, Any] | None) -> "RuntimeSpec":
-        if not data:
-            return cls()
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise TaskLoadError(f"unknown runtime keys {sorted(unknown)}; known: {sorted(known)}")
-        values = dict(data)
-        if values.get("test_scope", "test_patch") not in ("test_patch", "all"):
-            raise TaskLoadError(f"runtime test_scope must be 'test_patch' or 'all', got {values['test_scope']!r}")
-        if "requirements" in values:
-            values["requirements"] = tuple(values["requirements"])
-        return cls(**values)
-
-    def to_record(self) -> dict[str, Any]:
-        return {"python": self.python, "requirements": list(self.requirements),
-                "install": self.install, "test_cmd": self.test_cmd, "test_scope": self.test_scope,
-                "image": self.image}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -120,8 +91,10 @@ def _test_list(value: Any, name: str, instance_id: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def task_from_record(record: Mapping[str, Any]) -> Task:
-    """Validate one SWE-bench/SWE-Gym record and turn it into a `Task`. Extra keys are ignored."""
+def task_from_record(record: Mapping[str, Any], runtimes: RuntimeMap | None = None) -> Task:
+    """Validate one SWE-bench/SWE-Gym record and turn it into a `Task`. Extra keys are ignored.
+
+    The runtime is the record's `runtime`, else `runtimes[(repo, version)]`, else the default."""
     if not isinstance(record, Mapping):
         raise TaskLoadError(f"a task record must be a mapping, got {type(record).__name__}")
     instance_id = str(record.get("instance_id", "<no instance_id>"))
@@ -135,7 +108,15 @@ def task_from_record(record: Mapping[str, Any]) -> Task:
         raise TaskLoadError(f"{instance_id}: base_commit must be a 40-hex commit id")
     runtime = record.get("runtime")
     if isinstance(runtime, str):
-        runtime = json.loads(runtime) if runtime else None
+        try:
+            runtime = json.loads(runtime) if runtime.strip() else None
+        except json.JSONDecodeError as exc:
+            raise TaskLoadError(f"{instance_id}: runtime is a string but not JSON: {exc}") from None
+    version = str(record.get("version") or "")
+    if runtime:
+        spec = RuntimeSpec.from_record(runtime, origin=f"{instance_id}: runtime")
+    else:
+        spec = (runtimes or {}).get((record["repo"], version)) or RuntimeSpec()
     return Task(
         instance_id=record["instance_id"],
         repo=record["repo"],
@@ -147,8 +128,8 @@ def task_from_record(record: Mapping[str, Any]) -> Task:
         PASS_TO_PASS=_test_list(record["PASS_TO_PASS"], "PASS_TO_PASS", instance_id),
         hints_text=str(record.get("hints_text") or ""),
         created_at=str(record.get("created_at") or ""),
-        version=str(record.get("version") or ""),
-        runtime=RuntimeSpec.from_record(runtime),
+        version=version,
+        runtime=spec,
     )
 
 
@@ -173,7 +154,7 @@ def load_suite(name: str) -> list[Task]:
 
 # ----------------------------------------------------------------------------- files
 
-def _parse_jsonl(text: str, origin: str) -> list[Task]:
+def _parse_jsonl(text: str, origin: str, runtimes: RuntimeMap | None = None) -> list[Task]:
     tasks = []
     for lineno, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -182,16 +163,16 @@ def _parse_jsonl(text: str, origin: str) -> list[Task]:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
             raise TaskLoadError(f"{origin}:{lineno}: invalid JSON: {exc}") from None
-        tasks.append(task_from_record(record))
+        tasks.append(task_from_record(record, runtimes))
     return tasks
 
 
-def _load_file(path: Path) -> list[Task]:
+def _load_file(path: Path, runtimes: RuntimeMap | None) -> list[Task]:
     if not path.is_file():
         raise TaskLoadError(f"task file not found: {path}")
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
-        return _parse_jsonl(path.read_text(encoding="utf-8"), str(path))
+        return _parse_jsonl(path.read_text(encoding="utf-8"), str(path), runtimes)
     if suffix == ".json":
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -201,7 +182,7 @@ def _load_file(path: Path) -> list[Task]:
             data = [data]
         if not isinstance(data, list):
             raise TaskLoadError(f"{path}: expected a list of task records")
-        return [task_from_record(r) for r in data]
+        return [task_from_record(r, runtimes) for r in data]
     if suffix == ".parquet":
         try:
             import pyarrow.parquet as pq
@@ -209,27 +190,30 @@ def _load_file(path: Path) -> list[Task]:
             raise MissingDependencyError(
                 "reading parquet task files needs pyarrow: pip install 'nano-gym[datasets]'"
             ) from None
-        return [task_from_record(r) for r in pq.read_table(path).to_pylist()]
+        return [task_from_record(r, runtimes) for r in pq.read_table(path).to_pylist()]
     raise TaskLoadError(f"{path}: unsupported task file type {suffix!r} (use .json, .jsonl or .parquet)")
 
 
 def load_tasks(source: TaskSource = "nano-v0", task_ids: Iterable[str] | None = None, *, split: str = "train",
-               repos: Iterable[str] | None = None, task_slice: slice | str | None = None) -> list[Task]:
+               repos: Iterable[str] | None = None, task_slice: slice | str | None = None,
+               runtimes: RuntimesSource | None = None) -> list[Task]:
     """Load tasks from a suite name, a file path, a Hugging Face dataset name (`owner/name`,
     split `split`) or a sequence; keep only `task_ids`, tasks of `repos` (`owner/name`), then
-    `task_slice` (a slice or "start:stop").
+    `task_slice` (a slice or "start:stop"). `runtimes` is a mapping file (JSON) or dict
+    `{"owner/name": {"version": spec}}` giving the runtime of records without their own.
 
-    Raises `ConfigError` for an unknown suite or task id, `TaskLoadError` for a bad record or an
-    unreachable hub.
+    Raises `ConfigError` for an unknown suite or task id, `TaskLoadError` for a bad record, a
+    bad runtime mapping or an unreachable hub.
     """
+    specs = load_runtime_map(runtimes) if runtimes is not None else None
     if isinstance(source, Path) or (isinstance(source, str) and _looks_like_path(source)):
-        tasks = _load_file(Path(source))
+        tasks = _load_file(Path(source), specs)
     elif isinstance(source, str) and looks_like_hub_name(source):
-        tasks = [task_from_record(r) for r in load_hub_records(source, split=split)]
+        tasks = [task_from_record(r, specs) for r in load_hub_records(source, split=split)]
     elif isinstance(source, str):
         tasks = load_suite(source)
     elif isinstance(source, Sequence):
-        tasks = [t if isinstance(t, Task) else task_from_record(t) for t in source]
+        tasks = [t if isinstance(t, Task) else task_from_record(t, specs) for t in source]
     else:
         raise ConfigError(f"tasks must be a suite name, a path, a dataset name or a list of tasks, got {type(source).__name__}")
     if task_ids is not None:

@@ -48,7 +48,8 @@ def _why(info: dict[str, Any], expected: float, got: float) -> str:
 def validate_tasks(tasks: Any = "nano-v0", *, out: str | os.PathLike[str] | None = None, repeats: int = 1,
                    **env_kwargs: Any) -> list[TaskValidation]:
     """Run gold (`repeats` times: differing results mean flaky) and empty on every task of
-    `tasks`; with `out`, write `report.json` and `allowlist.txt` there."""
+    `tasks`; with `out`, write `report.json` and `allowlist.txt` there. `env_kwargs` go to the
+    env, e.g. `repos=` (where repositories come from) and `runtimes=` (a runtime mapping file)."""
     import gymnasium as gym
 
     from .policies import EmptyPolicy, OraclePolicy

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from nano_gym.errors import ConfigError, TaskLoadError
-from nano_gym.tasks import load_tasks, files_under_test
+from nano_gym.tasks import RuntimeSpec, files_under_test, load_tasks
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ("instance_id", "repo", "base_commit", "problem_statement", "patch", "test_patch",
@@ -100,3 +100,69 @@ def test_filters_by_repo_and_slice(suite):
         load_tasks("nano-v0", task_slice="a:b")
     with pytest.raises(ConfigError):
         load_tasks("nano-v0", repos=["nobody/nothing"])
+
+
+def _plain(task, version: str) -> dict:
+    """A SWE-bench record of `task` (no `runtime` key) with `version`."""
+    record = task.to_record()
+    record.pop("runtime")
+    return {**record, "version": version}
+
+
+def test_runtime_mapping_files(tmp_path, suite):
+    repo = suite[0].repo
+    mapping = {repo: {
+        "1.0": {"python": "3.10", "pip_packages": ["pytest==8.3.5", "attrs==23.2.0"], "install": "pip install -e .",
+                "test_cmd": "pytest -rA", "nano_cpus": 2000000000, "execute_test_as_nonroot": True},
+        "2.0": {"requirements": ["pytest==7.4.4"], "test_scope": "all"},
+    }}
+    path = tmp_path / "runtimes.json"
+    path.write_text(json.dumps(mapping))
+    own = {**_plain(suite[1], "1.0"), "runtime": {"python": "3.12"}}
+    records = [_plain(suite[0], "1.0"), _plain(suite[2], "2.0"), _plain(suite[3], "9.9"), own]
+    for source in (path, str(path), mapping):
+        first, second, unmapped, with_own = load_tasks(records, runtimes=source)
+        # SWE-bench's key names map onto ours; its Docker-only knobs are ignored.
+        assert first.runtime == RuntimeSpec(python="3.10", requirements=("pytest==8.3.5", "attrs==23.2.0"),
+                                            install="pip install -e .", test_cmd="pytest -rA")
+        assert second.runtime == RuntimeSpec(requirements=("pytest==7.4.4",), test_scope="all")
+        assert unmapped.runtime == RuntimeSpec()  # neither its own nor a mapped one: the default
+        assert with_own.runtime == RuntimeSpec(python="3.12")  # the record's own runtime wins
+    jsonl = tmp_path / "tasks.jsonl"
+    jsonl.write_text("".join(json.dumps(r) + "\n" for r in records))
+    assert load_tasks(str(jsonl), runtimes=path)[0].runtime.python == "3.10"
+    assert load_tasks("nano-v0", runtimes=path)[0].runtime == suite[0].runtime  # suites carry their own
+
+
+@pytest.mark.parametrize("spec, message", [
+    ({"python": "3.9", "pre_install": ["apt-get install -y locales"]}, "'pre_install' is not supported"),
+    ({"python": "3.9", "packages": "requirements.txt"}, "'packages' is not supported"),
+    ({"python": "3.9", "eval_commands": ["export LANG=C"]}, "'eval_commands' is not supported"),
+    ({"python": "3.9", "instal": "pip install ."}, "unknown runtime key 'instal'"),
+    ({"python": 3.10}, "must be a string.*3.1"),
+    ({"requirements": "pytest==8.3.5"}, "list of requirement lines"),
+    ({"requirements": ["pytest"], "pip_packages": ["pytest"]}, "both give the requirements"),
+    ({"test_scope": "some"}, "test_scope"),
+    ("3.9", "must be a mapping"),
+])
+def test_bad_runtime_specs_are_named(tmp_path, suite, spec, message):
+    path = tmp_path / "runtimes.json"
+    path.write_text(json.dumps({"owner/name": {"1.0": spec}}))
+    with pytest.raises(TaskLoadError, match=message) as err:
+        load_tasks(suite[:1], runtimes=path)  # checked even though no task uses that entry
+    assert "owner/name 1.0" in str(err.value)
+    if isinstance(spec, dict):
+        with pytest.raises(TaskLoadError, match=message):  # the same rules for a record's own runtime
+            load_tasks([{**_plain(suite[0], "1.0"), "runtime": spec}])
+
+
+def test_bad_runtime_mapping_files(tmp_path, suite):
+    for name, text, message in [("r.json", "{", "invalid JSON"), ("r.json", "[]", "expected"),
+                                ("r.json", '{"a/b": ["3.9"]}', "mapping of version to spec"),
+                                ("r.yaml", "a/b: {}", "JSON")]:
+        path = tmp_path / name
+        path.write_text(text)
+        with pytest.raises(TaskLoadError, match=message):
+            load_tasks(suite[:1], runtimes=path)
+    with pytest.raises(TaskLoadError, match="cannot read"):
+        load_tasks(suite[:1], runtimes=tmp_path / "missing.json")
