@@ -58,6 +58,20 @@ def build_once(target: Path, build: Callable[[Path], None]) -> Path:
             build(tmp)
             os.rename(tmp, target)
         except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
+            _remove_partial(tmp)
             raise
     return target
+
+
+def _remove_partial(path: Path) -> None:
+    """Delete a failed build, also when it left directories without write permission."""
+    try:
+        shutil.rmtree(path)
+    except OSError:
+        for dirpath, dirnames, _ in os.walk(path):
+            for name in dirnames:
+                full = os.path.join(dirpath, name)
+                if not os.path.islink(full):
+                    with contextlib.suppress(OSError):
+                        os.chmod(full, 0o700)
+        shutil.rmtree(path, ignore_errors=True)

@@ -1,4 +1,4 @@
-"""Task runtimes: an interpreter plus pinned requirements, built once into the cache.
+"""Task runtimes: an interpreter, pinned requirements and the task's install, built once into the cache.
 
 A runtime is a virtualenv created with the requested interpreter found on the machine (never
 through pyenv shims). Inside the sandbox it is mounted read-only at `RUNTIME_MOUNT`, and the
@@ -6,6 +6,19 @@ interpreter's own prefix read-only at `INTERPRETER_MOUNT` with its site-packages
 nothing installed on the host (nano_gym itself included) is importable inside and the host's
 path of the interpreter (often a home directory) does not appear inside. Interpreters under
 /usr are used where they are, since /usr is mounted anyway.
+
+The venv is created on the host (no network, no code but the interpreter's own `venv`) and
+pointed at its mount paths; everything pip installs is installed in a build jail with the venv
+writable at `RUNTIME_MOUNT` (see `nano_gym.sandbox.build`), so no package's or repository's
+code runs on the host and every path written during the build is the one episodes see.
+
+Two layers, each built once (locked) and atomically (a failed build leaves no entry):
+- the base runtime, keyed by the interpreter (its real path and full version) and the
+  requirement lines: shared by every task with the same python and requirements;
+- with an `install` command, a copy of the base with `install` run in the task's repository
+  (a throwaway copy of its base snapshot at /testbed), keyed by the base's key, the command,
+  the repo and the base commit, since what gets installed depends on the tree. Tasks sharing a
+  base commit share it.
 """
 
 from __future__ import annotations
@@ -14,20 +27,25 @@ import glob
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .cache import build_once, cache_root
 from .errors import RuntimeBuildError
-from .tasks import RuntimeSpec
+from .runtime_spec import RuntimeSpec
+
+if TYPE_CHECKING:
+    from .repos import BaseSnapshot
 
 __all__ = ["Runtime", "RUNTIME_MOUNT", "INTERPRETER_MOUNT", "ensure_runtime", "find_interpreter"]
 
 RUNTIME_MOUNT = "/opt/nano/venv"
 INTERPRETER_MOUNT = "/opt/nano/python"
-_BUILD_VERSION = 2  # bump when the build recipe changes
+_BUILD_VERSION = 3  # bump when the build recipe changes
 
 
 @dataclass(frozen=True)
@@ -93,9 +111,15 @@ def find_interpreter(version: str) -> str:
     )
 
 
-def _runtime_key(spec: RuntimeSpec, interpreter: str, version: str) -> str:
+def _base_key(spec: RuntimeSpec, interpreter: str, version: str) -> str:
     blob = json.dumps([_BUILD_VERSION, interpreter, version, list(spec.requirements)]).encode()
     return f"py{version}-" + hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _install_key(base_key: str, spec: RuntimeSpec, repo: str, base_commit: str) -> str:
+    blob = json.dumps([base_key, spec.install, repo, base_commit]).encode()
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", repo)[:60]
+    return f"{name}-{base_commit[:12]}-" + hashlib.sha256(blob).hexdigest()[:16]
 
 
 def _base_info(interpreter: str) -> tuple[str, list[str]]:
@@ -107,23 +131,62 @@ def _base_info(interpreter: str) -> tuple[str, list[str]]:
     return prefix, site_dirs
 
 
-def _build(spec: RuntimeSpec, interpreter: str, tmp: Path) -> None:
+def _log(entry: Path, title: str, output: str) -> None:
+    with open(entry / "build.log", "a", encoding="utf-8") as fh:
+        fh.write(f"==> {title}\n{output}\n")
+
+
+def _build_base(spec: RuntimeSpec, interpreter: str, tmp: Path) -> None:
+    """The venv with the requirements, in `tmp` (the cache entry being built)."""
+    from .sandbox.build import run_build_step  # the sandbox package imports this module
+
     venv = tmp / "venv"
-    steps = [[interpreter, "-m", "venv", str(venv)]]
-    if spec.requirements:
-        steps.append([str(venv / "bin" / "python"), "-m", "pip", "install", "--no-input", "-q",
-                      "--disable-pip-version-check", *spec.requirements])
-    for argv in steps:
-        proc = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL)
-        if proc.returncode != 0:
-            raise RuntimeBuildError(f"runtime build step failed: {' '.join(argv[:4])} ...\n"
-                                    f"{(proc.stdout + proc.stderr)[-3000:]}")
+    proc = subprocess.run([interpreter, "-m", "venv", str(venv)], capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL)
+    if proc.returncode != 0:
+        raise RuntimeBuildError(f"creating a Python {spec.python} virtualenv with {interpreter} failed:\n"
+                                f"{(proc.stdout + proc.stderr)[-3000:]}")
     prefix, site_dirs = _base_info(interpreter)
     relocated = _relocate(venv, Path(prefix), interpreter, tmp / "interpreter")
     (tmp / "runtime.json").write_text(json.dumps({
         "base_prefix": prefix, "site_packages": site_dirs, "python": _version_of(interpreter),
-        "relocated_binaries": relocated, "spec": spec.to_record(),
+        "relocated_binaries": relocated, "requirements": list(spec.requirements),
     }))
+    if spec.requirements:
+        scratch = tmp / "scratch"
+        (scratch / "tmp").mkdir(parents=True)
+        (scratch / "tmp" / "requirements.txt").write_text("".join(f"{line}\n" for line in spec.requirements))
+        output = run_build_step(_load(tmp), "python -m pip install --no-input -r /tmp/requirements.txt",
+                                scratch=scratch, what=f"installing the requirements {list(spec.requirements)}")
+        _log(tmp, "requirements", output)
+        _remove(scratch)
+
+
+def _build_install(spec: RuntimeSpec, base: Path, snapshot: BaseSnapshot, repo: str, tmp: Path) -> None:
+    """A copy of the base runtime with `spec.install` run in the task's repository."""
+    from .repos import make_workspace
+    from .sandbox.build import run_build_step
+
+    proc = subprocess.run(["cp", "-a", "--reflink=auto", f"{base}/.", str(tmp)], capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL)
+    if proc.returncode != 0:
+        raise RuntimeBuildError(f"cannot copy the base runtime {base}: {proc.stderr.strip()}")
+    scratch = tmp / "scratch"
+    scratch.mkdir()
+    testbed = make_workspace(snapshot, scratch)  # the install may write into the tree: a copy
+    output = run_build_step(_load(tmp), spec.install, scratch=scratch, repo=testbed,
+                            what=f"the install command {spec.install!r} in {repo} at {snapshot.base_commit[:12]}")
+    _log(tmp, f"install: {spec.install}", output)
+    _remove(scratch)
+    info = json.loads((tmp / "runtime.json").read_text())
+    info["install"] = {"command": spec.install, "repo": repo, "base_commit": snapshot.base_commit}
+    (tmp / "runtime.json").write_text(json.dumps(info))
+
+
+def _remove(path: Path) -> None:
+    from .repos import remove_tree  # copes with whatever modes a build left behind
+
+    remove_tree(path)
 
 
 def _relocate(venv: Path, prefix: Path, interpreter: str, patched_dir: Path) -> list[tuple[str, str]]:
@@ -172,28 +235,40 @@ def _relative_runpath(binary: Path, prefix: Path) -> bytes | None:
     return data.replace(old, new.ljust(len(old), b"\0"))
 
 
-_known: dict[tuple[RuntimeSpec, Path], Runtime] = {}
+def _load(entry: Path) -> Runtime:
+    info = json.loads((entry / "runtime.json").read_text())
+    prefix = Path(info["base_prefix"])
+    hidden = tuple(d for d in info["site_packages"] if d.startswith(str(prefix)) and os.path.isdir(d))
+    relocated = tuple((entry / rel, inside) for rel, inside in info["relocated_binaries"])
+    return Runtime(venv=entry / "venv", base_prefix=prefix, hidden_site_packages=hidden,
+                   python_version=info["python"], relocated_binaries=relocated)
 
 
-def ensure_runtime(spec: RuntimeSpec) -> Runtime:
+_known: dict[tuple[object, ...], Runtime] = {}
+
+
+def ensure_runtime(spec: RuntimeSpec, *, repo: str = "", snapshot: BaseSnapshot | None = None) -> Runtime:
     """Find the interpreter and build the runtime once (locked, atomic); return it.
 
-    Remembered per process, so resets and gradings skip the interpreter probes."""
-    key = (spec, cache_root())
+    A spec with an `install` command needs the task's `repo` and base `snapshot`: the install
+    runs in that tree. Remembered per process, so resets and gradings skip the interpreter probes."""
+    if spec.install and snapshot is None:
+        raise RuntimeBuildError(f"the runtime's install command {spec.install!r} needs the task's repository")
+    commit = snapshot.base_commit if spec.install and snapshot is not None else ""
+    key = (spec, cache_root(), repo if commit else "", commit)
     known = _known.get(key)
     if known is not None and known.venv.is_dir():
         return known
     interpreter = find_interpreter(spec.python)
     version = _version_of(interpreter) or spec.python
-    target = cache_root() / "runtimes" / _runtime_key(spec, interpreter, version)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    build_once(target, lambda tmp: _build(spec, interpreter, tmp))
-    info = json.loads((target / "runtime.json").read_text())
-    prefix = Path(info["base_prefix"])
-    hidden = tuple(d for d in info["site_packages"] if d.startswith(str(prefix)) and os.path.isdir(d))
-    relocated = tuple((target / rel, inside) for rel, inside in info["relocated_binaries"])
-    runtime = Runtime(venv=target / "venv", base_prefix=prefix, hidden_site_packages=hidden,
-                      python_version=info["python"], relocated_binaries=relocated)
+    root = cache_root() / "runtimes"
+    root.mkdir(parents=True, exist_ok=True)
+    base_key = _base_key(spec, interpreter, version)
+    target = build_once(root / base_key, lambda tmp: _build_base(spec, interpreter, tmp))
+    if spec.install and snapshot is not None:
+        base = target
+        target = build_once(root / _install_key(base_key, spec, repo, commit),
+                            lambda tmp: _build_install(spec, base, snapshot, repo, tmp))
+    runtime = _load(target)
     _known[key] = runtime
     return runtime
-

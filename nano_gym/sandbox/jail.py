@@ -25,6 +25,9 @@ SANDBOX_UID = 1000
 INSTALL_HINT = "install bubblewrap (Debian/Ubuntu: `apt-get install -y bubblewrap`; Fedora: `dnf install bubblewrap`)"
 
 _ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime", "mime.types")
+# Name resolution and CA certificates for jails with the network (never /etc/ssl/private).
+_NETWORK_ETC = ("resolv.conf", "hosts", "nsswitch.conf", "host.conf", "gai.conf", "services", "protocols",
+                "ssl/certs", "ssl/openssl.cnf", "ca-certificates", "pki/tls/certs", "pki/ca-trust")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,8 +39,13 @@ class JailSpec:
     tmp_bytes: int = 256 * 1024 * 1024
     shm_bytes: int = 64 * 1024 * 1024  # /dev/shm: POSIX semaphores (multiprocessing) need it writable
     extra_binds: tuple[tuple[str, str], ...] = ()  # (host path, sandbox path), writable
+    read_only_binds: tuple[tuple[str, str], ...] = ()  # (host path, sandbox path), after extra_binds
     env: dict[str, str] = field(default_factory=dict)
     overlay: OverlayLayout | None = None  # mounted in the jail's own namespace before bwrap starts
+    # Runtime builds only: the host's network (with what name resolution and TLS need) and the
+    # venv being built writable at its final path. Episodes and gradings never set these.
+    network: bool = False
+    writable_runtime: bool = False
 
 
 def _jail_etc() -> Path:
@@ -89,13 +97,22 @@ def _system_mounts() -> list[str]:
     return args
 
 
+def _network_mounts() -> list[str]:
+    args: list[str] = []
+    for name in _NETWORK_ETC:
+        args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+    return args
+
+
 def bwrap_argv(spec: JailSpec, command: list[str]) -> list[str]:
     """The full argv that runs `command` inside the jail."""
     argv = [
-        _bwrap_path(), "--unshare-all", *_no_nested_userns(), "--die-with-parent", "--new-session",
+        _bwrap_path(), "--unshare-all", *(["--share-net"] if spec.network else []), *_no_nested_userns(),
+        "--die-with-parent", "--new-session",
         "--hostname", "sandbox", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
         "--cap-drop", "ALL",
         *_system_mounts(),
+        *(_network_mounts() if spec.network else []),
         "--proc", "/proc", *_PROC_READ_ONLY, "--dev", "/dev",
         "--size", str(spec.tmp_bytes), "--tmpfs", "/tmp",
         "--size", str(spec.shm_bytes), "--tmpfs", "/dev/shm",
@@ -108,10 +125,12 @@ def bwrap_argv(spec: JailSpec, command: list[str]) -> list[str]:
             argv += ["--tmpfs", runtime.inside(hidden)]
         for host, inside in runtime.relocated_binaries:
             argv += ["--ro-bind", str(host), inside]
-        argv += ["--ro-bind", str(spec.runtime.venv), RUNTIME_MOUNT]
+        argv += ["--bind" if spec.writable_runtime else "--ro-bind", str(spec.runtime.venv), RUNTIME_MOUNT]
     argv += ["--bind", str(spec.workspace), REPO_MOUNT]
     for host, inside in spec.extra_binds:
         argv += ["--bind", host, inside]
+    for host, inside in spec.read_only_binds:
+        argv += ["--ro-bind", host, inside]
     argv += _read_only_rest(argv)
     argv += ["--chdir", REPO_MOUNT, "--clearenv"]
     for key, value in {**base_env(spec.runtime), **spec.env}.items():

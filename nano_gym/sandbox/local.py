@@ -168,8 +168,9 @@ class LocalBackend:
         check_bwrap()
 
     def runtime(self, task: Task, snapshot: BaseSnapshot) -> Runtime:
-        """The task's virtualenv, built once into the cache."""
-        return ensure_runtime(task.runtime)
+        """The task's virtualenv, built once into the cache (with the task's install command
+        run in its base tree, when it has one)."""
+        return ensure_runtime(task.runtime, repo=task.repo, snapshot=snapshot)
 
     def enforced_limits(self) -> dict[str, Any]:
         """Each limit's value and what enforces it on this host (cgroups, rlimits, ...)."""
