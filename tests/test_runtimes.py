@@ -186,3 +186,39 @@ def test_parallel_processes_build_a_runtime_once(tmp_path):
     assert all(p.returncode == 0 for p in procs), results
     assert len({out.strip() for out, _ in results}) == 1  # all got the same runtime
     assert len(log.read_text().split()) == 1  # which one of them built
+
+
+def test_the_build_jail_holds_the_repository_copy_and_the_venv_only(realistic_taskset):
+    ts = realistic_taskset
+    task = load_tasks(str(ts.tasks_file), runtimes=ts.runtimes_file)[0]
+    checks = " && ".join([
+        f"test ! -e {cache_root()}", f"test ! -e {ts.root}", f"test ! -e {Path.home()}",  # no host paths
+        "test ! -e /etc/ssl/private",
+        "test \"$(id -u)\" = 1000", "! touch /usr/planted 2>/dev/null",  # unprivileged, read-only system
+        "test -f /testbed/pyproject.toml", "touch /testbed/scratch-file",  # a writable copy of the base tree
+        "touch /opt/nano/venv/install-ran",  # the venv, writable at its final path
+    ])
+    spec = replace(task.runtime, install=checks)
+    runtime = ensure_runtime(spec, repo=task.repo, snapshot=base_snapshot(task, ts.mirrors))
+    assert (runtime.venv / "install-ran").is_file()
+    assert not (base_snapshot(task, ts.mirrors).tree / "scratch-file").exists()
+    assert not (runtime.venv.parent / "scratch").exists()  # the build's scratch is not part of the entry
+
+
+def test_pip_sees_the_hosts_configuration_and_the_local_paths_it_names(tmp_path, monkeypatch):
+    from nano_gym.sandbox.build import pip_context
+
+    links, index = tmp_path / "wheels", tmp_path / "mirror"
+    links.mkdir()
+    (index / "simple").mkdir(parents=True)
+    config = tmp_path / "pip.conf"
+    config.write_text(f"[global]\nextra-index-url = file://{index}/simple\n")
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(config))
+    monkeypatch.setenv("PIP_FIND_LINKS", str(links))
+    monkeypatch.setenv("PIP_DEFAULT_TIMEOUT", "60")
+    env, binds = pip_context()
+    assert env["PIP_CONFIG_FILE"] == "/etc/nano-gym/pip.conf" and env["PIP_DEFAULT_TIMEOUT"] == "60"
+    assert (str(config), "/etc/nano-gym/pip.conf") in binds
+    assert (str(links), str(links)) in binds
+    assert (str(index), str(index)) in binds  # a local index's files sit beside its simple/ pages
+    assert "HOME" not in env and not any(k.startswith("NANO_GYM") for k in env)
