@@ -23,6 +23,7 @@ import secrets
 import shlex
 import tempfile
 import time
+from collections.abc import Hashable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,15 +80,16 @@ names = set(getattr(sys, "stdlib_module_names", ())) | set(sys.builtin_module_na
 names.update(m.name for m in pkgutil.iter_modules())
 sys.stdout.write("\n%s\n" % json.dumps(sorted(names)))
 """
-_importable: dict[tuple[str, str], frozenset[str]] = {}
+_importable: dict[Hashable, frozenset[str]] = {}
 
 
-def _runtime_modules(sandbox: Sandbox, runtime: Runtime) -> frozenset[str]:
+def _runtime_modules(sandbox: Sandbox, runtime: Runtime | Hashable) -> frozenset[str]:
     """Top-level modules the runtime's interpreter imports from outside the repository (stdlib,
     builtins, site-packages), asked once per runtime from inside a sandbox over the base tree.
     `-I` keeps the repository and the environment out of the probe. The probe also proves that
-    the runtime imports pytest; the runtime is read-only, so that holds for every grading."""
-    key = (str(runtime.venv), runtime.python_version)
+    the runtime imports pytest; the runtime is read-only, so that holds for every grading.
+    Another backend's runtime (the docker backend's image, named by its id) is its own key."""
+    key = (str(runtime.venv), runtime.python_version) if isinstance(runtime, Runtime) else runtime
     if key not in _importable:
         run = sandbox.exec(["/bin/bash", "-c", "exec python -I -c " + shlex.quote(_PROBE)], timeout=_PROBE_TIMEOUT)
         try:
