@@ -8,9 +8,9 @@
   in the checkout, its grading the test command run directly in a prepared checkout.
 - Baseline B (`DockerEpisode`): a container per episode (`docker run -d` over a fresh clone,
   bind-mounted at /testbed, no network) and one `docker exec` per command; `docker rm -f` at the
-  end. `ensure_docker()` finds or starts a daemon and builds the base image offline (a
-  debootstrap root filesystem with git, python3 and pytest, imported with `docker import`),
-  or explains why baseline B is skipped.
+  end. `ensure_docker()` finds or starts a daemon and builds the base image offline with
+  `base_image.py` (the image the Docker backend's tests use), or explains why baseline B is
+  skipped.
 
 Only the standard library is used; every external program is driven through subprocess.
 """
@@ -26,19 +26,17 @@ import shlex
 import shutil
 import signal
 import subprocess
-import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import base_image
 
 __all__ = ["RawShell", "CheckoutEpisode", "DockerEpisode", "DockerSetup", "ensure_docker", "run_reference_tests",
            "prepare_checkout", "clone_checkout", "git_apply", "restore_checkout", "reference_venv", "python_replace", "descendants", "rss_bytes", "pss_bytes",
            "DOCKER_IMAGE"]
 
-DOCKER_IMAGE = "nano-bench:base"
-DEBIAN_MIRROR = "http://deb.debian.org/debian"
-PYTEST_PIN = "pytest==8.3.5"  # the default runtime's pin, installed into the image too
+DOCKER_IMAGE = base_image.image_tag()  # Debian with git, python and the default runtime's pytest pin
 _GIT_QUIET = ["-c", "advice.detachedHead=false", "-c", "core.hooksPath=/dev/null"]
 
 
@@ -288,53 +286,21 @@ def ensure_docker(workdir: Path, *, allow_install: bool, log=print, daemon_wait:
                 setup.note = f"dockerd did not answer within {daemon_wait:g}s: {' | '.join(tail)[-400:]}"
                 return setup
         setup.server_version = version
-        if _run(["docker", "image", "inspect", DOCKER_IMAGE], check=False).returncode != 0:
+        if not base_image.image_exists(DOCKER_IMAGE):
             if not is_root:
                 setup.note = f"image {DOCKER_IMAGE} is missing and building it (debootstrap) needs root"
                 return setup
-            _build_image(workdir, allow_install=allow_install, log=log)
+            if shutil.which("debootstrap") is None:
+                if not allow_install:
+                    raise RuntimeError("debootstrap is missing (--no-install given)")
+                _apt_install(["debootstrap"], log)
+            base_image.ensure_image(log=log)
             setup.steps.append(f"built {DOCKER_IMAGE}")
         setup.ok = True
-    except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
+    except (OSError, RuntimeError, subprocess.SubprocessError) as exc:  # base_image.ImageBuildError too
         setup.stop_daemon()
         setup.note = f"baseline B unavailable: {exc}"
     return setup
-
-
-def _build_image(workdir: Path, *, allow_install: bool, log) -> None:
-    """A Debian bookworm minbase root filesystem with git, python3 and the pinned pytest,
-    imported as DOCKER_IMAGE. Needs only Debian's package mirror and PyPI."""
-    if shutil.which("debootstrap") is None:
-        if not allow_install:
-            raise RuntimeError("debootstrap is missing (--no-install given)")
-        _apt_install(["debootstrap"], log)
-    rootfs = Path(tempfile.mkdtemp(prefix="rootfs-", dir=workdir))
-    try:
-        log(f"building {DOCKER_IMAGE} with debootstrap (once; cached as a Docker image) ...")
-        _run(["debootstrap", "--variant=minbase", "--include=git,python3", "bookworm", str(rootfs), DEBIAN_MIRROR],
-             timeout=1800)
-        versions = sorted(p.name for p in (rootfs / "usr" / "lib").glob("python3.*") if (p / "os.py").exists())
-        if not versions:
-            raise RuntimeError("the root filesystem holds no python3")
-        site = rootfs / "usr" / "local" / "lib" / versions[-1] / "dist-packages"
-        target_version = versions[-1].removeprefix("python")
-        # Pure-Python wheels for the image's interpreter version, fetched by the host's pip.
-        _run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
-              "--only-binary=:all:", "--python-version", target_version, "--target", str(site), PYTEST_PIN],
-             timeout=900)
-        for cache in ("var/cache/apt/archives", "var/lib/apt/lists"):
-            for entry in (rootfs / cache).glob("*.deb"):
-                entry.unlink()
-        tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE,
-                               stdin=subprocess.DEVNULL)
-        imported = subprocess.run(["docker", "import", "-", DOCKER_IMAGE], stdin=tar.stdout, capture_output=True,
-                                  timeout=900)
-        tar.stdout.close()
-        tar.wait()
-        if imported.returncode != 0 or tar.returncode != 0:
-            raise RuntimeError(f"docker import failed: {imported.stderr.decode('utf-8', 'replace').strip()[-400:]}")
-    finally:
-        shutil.rmtree(rootfs, ignore_errors=True)
 
 
 # ----------------------------------------------------------------------------- baseline B: episodes
@@ -394,7 +360,6 @@ class DockerEpisode:
 
     def run_tests(self, test_cmd: str, files: list[str], timeout: float = 600) -> tuple[float, int, str]:
         command = f"{test_cmd} -p no:cacheprovider " + " ".join(shlex.quote(f) for f in files)
-        command = command.replace("python ", "python3 ", 1) if command.startswith("python ") else command
         started = time.perf_counter()
         proc = subprocess.run(["docker", "exec", "-e", "PYTHONDONTWRITEBYTECODE=1", "-w", "/testbed",
                                self.container, "bash", "-c", command], capture_output=True, timeout=timeout,
