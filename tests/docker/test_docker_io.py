@@ -1,0 +1,15 @@
+"""Input and output hygiene through a docker-backed env: the cases of
+`tests/security/test_input_output.py`, run on containers."""
+
+from __future__ import annotations
+
+from shared_cases import load
+
+_local = load("tests/security/test_input_output.py")
+
+test_observations_are_clean_text = _local.test_observations_are_clean_text
+test_floods_are_cut_and_the_episode_goes_on = _local.test_floods_are_cut_and_the_episode_goes_on
+test_a_background_flood_does_not_leak_into_later_steps = _local.test_a_background_flood_does_not_leak_into_later_steps
+test_malformed_actions_are_answered_and_the_episode_goes_on = _local.test_malformed_actions_are_answered_and_the_episode_goes_on
+test_a_large_command_under_the_limit_runs = _local.test_a_large_command_under_the_limit_runs
+test_an_agent_message_with_lone_surrogates_stays_serialisable = _local.test_an_agent_message_with_lone_surrogates_stays_serialisable
