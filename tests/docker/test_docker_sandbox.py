@@ -97,3 +97,14 @@ def test_a_missing_image_is_a_runtime_error_naming_it(docker_image):
     with pytest.raises(RuntimeBuildError, match="nano-gym-absent/none:missing") as caught:
         ensure_image("nano-gym-absent/none:missing")
     assert "docker pull" in str(caught.value) and time.monotonic() - started < 120
+
+
+def test_apply_patch_and_the_shell_edit_the_same_files(episode):
+    text, error = episode.patch("cfgloader/loader.py", "rest.partition(ENV_SEPARATOR)", "rest.rpartition(ENV_SEPARATOR)")
+    assert error is None, text
+    assert "rest.rpartition(ENV_SEPARATOR)" in episode.sh("grep -n rpartition cfgloader/loader.py")
+    # The file apply_patch replaced is the sandbox user's to edit in place (one owner on both sides).
+    episode.py("open('cfgloader/loader.py', 'a').write('# edited in the shell\\n')")
+    assert "edited in the shell" in episode.sh("tail -1 cfgloader/loader.py")
+    reward, info = episode.submit()
+    assert "+# edited in the shell" in info["diff"] and "rest.rpartition(ENV_SEPARATOR)" in info["diff"]
