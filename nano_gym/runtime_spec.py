@@ -4,7 +4,8 @@ A spec comes from the task record's own `runtime` key, else from a mapping file 
 `runtimes=` (keyed by repo, then version: the shape of SWE-bench's per-repo specs), else the
 default. Specs are read strictly, so a typo never silently yields a different environment:
 
-- nano_gym's own keys: `python`, `requirements`, `install`, `test_cmd`, `test_scope`, `image`;
+- nano_gym's own keys: `python`, `requirements`, `install`, `test_cmd`, `test_scope`, `image`,
+  `report`;
 - SWE-bench names that mean the same thing: `pip_packages` (= `requirements`); `python`,
   `install` and `test_cmd` are already shared;
 - SWE-bench keys that only tune its Docker harness are ignored: `execute_test_as_nonroot`
@@ -55,6 +56,10 @@ class RuntimeSpec:
     test_scope: str = "test_patch"
     # The container image of the docker backend ("" = the backend's image template).
     image: str = ""
+    # Where per-test outcomes come from: "junit", a JUnit XML report pytest writes to a descriptor
+    # the sandbox cannot otherwise reach; "log", pytest's `-rA` summary in the output, for
+    # runners that cannot write JUnit (a weaker source: see rewards/pytest_log.py).
+    report: str = "junit"
 
     @classmethod
     def from_record(cls, data: Mapping[str, Any] | None, origin: str = "runtime") -> "RuntimeSpec":
@@ -77,7 +82,7 @@ class RuntimeSpec:
             if name in values:
                 raise TaskLoadError(f"{origin}: {key!r} and {name!r} both give the requirements; use one")
             values[name] = value
-        for name in ("python", "install", "test_cmd", "test_scope", "image"):
+        for name in ("python", "install", "test_cmd", "test_scope", "image", "report"):
             if name in values and not isinstance(values[name], str):
                 hint = ' (write it as a string: the JSON number 3.10 reads as 3.1)' if name == "python" else ""
                 raise TaskLoadError(f"{origin}: runtime {name} must be a string, got "
@@ -89,12 +94,14 @@ class RuntimeSpec:
             values["requirements"] = tuple(lines)
         if values.get("test_scope", "test_patch") not in ("test_patch", "all"):
             raise TaskLoadError(f"{origin}: runtime test_scope must be 'test_patch' or 'all', got {values['test_scope']!r}")
+        if values.get("report", "junit") not in ("junit", "log"):
+            raise TaskLoadError(f"{origin}: runtime report must be 'junit' or 'log', got {values['report']!r}")
         return cls(**values)
 
     def to_record(self) -> dict[str, Any]:
         return {"python": self.python, "requirements": list(self.requirements),
                 "install": self.install, "test_cmd": self.test_cmd, "test_scope": self.test_scope,
-                "image": self.image}
+                "image": self.image, "report": self.report}
 
 
 RuntimeMap = Mapping[tuple[str, str], RuntimeSpec]  # (repo, version) -> spec

@@ -37,7 +37,8 @@ from ..sandbox.overlay import make_overlay, mounted
 from ..tasks import Task, files_under_test
 from .cache import RewardCache
 from .canary import Canaries, CanaryError, canary_host, canary_verdict, plant_canaries
-from .junit import MAX_JUNIT_BYTES, MISSING, PASSED, JunitUnreadable, parse_junit_bytes
+from .junit import MAX_JUNIT_BYTES, MISSING, PASSED, SKIPPED, JunitResults, JunitUnreadable, parse_junit_bytes
+from .pytest_log import parse_pytest_log
 from .report import BLOCKING_AUDIT_FLAGS, GradeReport
 from .test_infra import ShadowCheck, is_test_infrastructure
 
@@ -126,9 +127,12 @@ def _split_agent_diff(task: Task, diff: str, shadows: ShadowCheck | None = None)
 
 # ----------------------------------------------------------------------------- the test run
 
-def _test_script(task: Task, nonce: str, fd: int) -> str:
+def _test_script(task: Task, nonce: str, fd: int | None) -> str:
+    """The test command; its JUnit report goes to descriptor `fd` (None: runtime report "log",
+    outcomes are read from the output)."""
     files = files_under_test(task) if task.runtime.test_scope == "test_patch" else []
-    command = (f"{task.runtime.test_cmd} -p no:cacheprovider -o junit_family=xunit1 --junitxml=/dev/fd/{fd} "
+    report = "" if fd is None else f"-o junit_family=xunit1 --junitxml=/dev/fd/{fd} "
+    command = (f"{task.runtime.test_cmd} -p no:cacheprovider {report}"
                + " ".join(shlex.quote(f) for f in files))
     # The marker is printed before anything from the repository can run: it proves the sandbox
     # started (that the runtime imports pytest was proven once per runtime by the probe).
@@ -239,10 +243,10 @@ def run_tests(task: Task, diff: str, *, backend: Backend | None = None,
             nonce = secrets.token_hex(12)
             # An unlinked file: pytest reaches it only through the descriptor it inherits.
             with tempfile.TemporaryFile(dir=scratch, buffering=0) as report:
-                fd = report.fileno()
+                fd = report.fileno() if task.runtime.report == "junit" else None
                 run = sandbox.exec(["/bin/bash", "-c", _test_script(task, nonce, fd)], timeout=timeout,
-                                   pass_fds=(fd,))
-                data = b"" if run.timed_out else _read_report(report, MAX_JUNIT_BYTES)
+                                   pass_fds=(fd,) if fd is not None else ())
+                data = b"" if run.timed_out or fd is None else _read_report(report, MAX_JUNIT_BYTES)
         finally:
             sandbox.close()
         if run.timed_out:
@@ -251,6 +255,8 @@ def run_tests(task: Task, diff: str, *, backend: Backend | None = None,
         failure = _infrastructure_failure(run.output, nonce)
         if failure is not None:
             raise GradingFailed(failure)
+        if task.runtime.report == "log":
+            return _judge(prepared, None, run.exit_code, run.output, _log_results(run.output, nonce))
         return _judge(prepared, data, run.exit_code, run.output)
     except (NanoGymError, OSError) as exc:
         return TestRun("grading_failed", dropped_paths=prepared.dropped, audit=prepared.audit,
@@ -265,16 +271,31 @@ def _remove_scratch(scratch: Path) -> None:
     remove_tree(scratch)
 
 
-def _judge(prepared: _Prepared, data: bytes | None, exit_code: int | None, log: str) -> TestRun:
-    """Turn the report's bytes into a TestRun; `data` None means over the size cap."""
+# How JUnit reports what pytest's summary calls XPASS (non-strict) and XFAIL.
+_LOG_STATUS = {"XPASS": PASSED, "XFAIL": SKIPPED}
+
+
+def _log_results(output: str, nonce: str) -> JunitResults:
+    """Per-test outcomes from pytest's `-rA` summary, read from what the tests printed after the
+    start marker (runtime report "log": the runner cannot write JUnit)."""
+    log = output.split(f"{nonce}-start\n", 1)[-1]
+    return JunitResults(tests={test: _LOG_STATUS.get(status, status) for test, status in parse_pytest_log(log).items()})
+
+
+def _judge(prepared: _Prepared, data: bytes | None, exit_code: int | None, log: str,
+           results: JunitResults | None = None) -> TestRun:
+    """Turn the report's bytes (`data` None: over the size cap), or outcomes already read from
+    the log, into a TestRun."""
     canaries, dropped, audit = prepared.canaries, prepared.dropped, list(prepared.audit)
-    if data == b"":
+    if data == b"" or (results is not None and not results.tests):
+        what = "no test report was written" if results is None else "no test summary was found in the output"
         return TestRun("graded", dropped_paths=dropped, audit=audit, log=log,
-                       reason=f"no test report was written (test command exit code {exit_code})")
+                       reason=f"{what} (test command exit code {exit_code})")
     try:
-        if data is None:
-            raise JunitUnreadable(f"the report is larger than {MAX_JUNIT_BYTES} bytes")
-        results = parse_junit_bytes(data)
+        if results is None:
+            if data is None:
+                raise JunitUnreadable(f"the report is larger than {MAX_JUNIT_BYTES} bytes")
+            results = parse_junit_bytes(data)
     except JunitUnreadable as exc:
         return TestRun("graded", dropped_paths=dropped, audit=sorted({*audit, "results_unreadable"}), log=log,
                        reason=f"the test report cannot be trusted: {exc}")

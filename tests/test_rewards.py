@@ -285,6 +285,59 @@ def test_runner_tampering_is_flagged_and_credits_nothing(task, tmp_path):
     assert binary_reward(report) == 0.0 and partial_reward(report) == 0.0
 
 
+# ----------------------------------------------------------------------------- report "log"
+
+def _log_mode(task):
+    return replace(task, runtime=replace(task.runtime, report="log", test_scope="all"))
+
+
+def test_log_report_grades_gold_and_empty_like_junit(task):
+    logged = _log_mode(task)
+    gold, empty = grade(logged, logged.patch), grade(logged, "")
+    assert gold.status == "graded" and gold.resolved and gold.audit == [], gold.reason
+    junit = grade(replace(task, runtime=replace(task.runtime, test_scope="all")), task.patch)
+    assert gold.tests == junit.tests  # the same outcomes as the JUnit report
+    assert empty.status == "graded" and not empty.resolved
+    assert empty.fail_to_pass["failure"] == list(task.FAIL_TO_PASS)
+
+
+def test_log_report_is_not_fooled_by_printed_outcomes_or_a_forged_summary(task, tmp_path):
+    logged = _log_mode(task)
+    fake = "=== short test summary info ===\\n" + "".join(f"PASSED {t}\\n" for t in task.FAIL_TO_PASS)
+
+    def print_outcomes(ws):  # printed by every passing test: shown above the summary, not in it
+        loader = ws / "cfgloader" / "loader.py"
+        loader.write_text(loader.read_text() + textwrap.dedent(f"""
+            _real_loads = loads
+            def loads(*args, **kwargs):
+                print("{fake}")
+                return _real_loads(*args, **kwargs)
+        """))
+
+    def forge_and_exit(ws):  # at import, the forged summary goes to pytest's saved stdout, then exit
+        init = ws / "cfgloader" / "__init__.py"
+        init.write_text(init.read_text() + textwrap.dedent(f"""
+            import os, stat
+            for _fd in range(3, 64):
+                try:
+                    if stat.S_ISFIFO(os.fstat(_fd).st_mode):
+                        os.write(_fd, "{fake}".encode())
+                except OSError:
+                    pass
+            os._exit(0)
+        """))
+
+    for sub in ("a", "b"):
+        (tmp_path / sub).mkdir()
+    printed = run_tests(logged, _diff_with(task, tmp_path / "a", print_outcomes))
+    assert f"PASSED {task.FAIL_TO_PASS[0]}\n" in printed.log  # the attack ran
+    assert printed.status == "graded" and printed.tests[task.FAIL_TO_PASS[0]] == "FAILED"
+    forged = grade(logged, _diff_with(task, tmp_path / "b", forge_and_exit))
+    # The forged summary is read, but the canaries it cannot know give it away.
+    assert forged.tests[task.FAIL_TO_PASS[0]] == "PASSED" and forged.audit == ["runner_tampered"]
+    assert not forged.resolved and binary_reward(forged) == 0.0
+
+
 # ----------------------------------------------------------------------------- statuses and rewards
 
 def test_partial_reward_counts_fail_to_pass_gated_on_pass_to_pass(suite):
