@@ -48,14 +48,16 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _sources(args: argparse.Namespace) -> dict[str, Any]:
-    """The env kwargs saying where repositories and runtime specs come from, when given."""
-    return {k: v for k, v in (("repos", args.repos), ("runtimes", args.runtimes)) if v}
+    """The env kwargs saying where repositories and runtime specs come from and which backend
+    runs the sandboxes, when given."""
+    return {k: v for k, v in (("repos", args.repos), ("runtimes", args.runtimes), ("backend", args.backend)) if v}
 
 
 def _add_sources(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repos", help="where repositories come from (directory of owner__name clones or URL template)")
     parser.add_argument("--runtimes", help="runtime specs of records without one: a JSON file "
                         '{"owner/name": {"version": {"python": ..., "requirements": [...], "install": ..., "test_cmd": ...}}}')
+    parser.add_argument("--backend", choices=["local", "docker"], help="sandbox backend (default local)")
 
 
 def _validate(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ import pytest
 
 from shared_cases import load
 
-from nano_gym.validate import validate_tasks
+from nano_gym.cli import main as cli_main
 
 
 @pytest.fixture(scope="module")
@@ -39,13 +39,11 @@ def docker_runtimes(realistic_taskset, slug_image, tmp_path_factory):
 
 def test_the_task_set_validates_on_docker(realistic_taskset, docker_runtimes, tmp_path):
     ts = realistic_taskset
-    results = validate_tasks(str(ts.tasks_file), out=tmp_path, backend="docker", repos=str(ts.mirrors),
-                             runtimes=str(docker_runtimes))
-    assert [r.instance_id for r in results] == ts.task_ids
-    for result in results:
-        assert result.valid, result
+    assert cli_main(["validate", "--backend", "docker", "--tasks", str(ts.tasks_file), "--repos", str(ts.mirrors),
+                     "--runtimes", str(docker_runtimes), "--out", str(tmp_path)]) == 0
     report = json.loads((tmp_path / "report.json").read_text())
-    assert all(r["gold"] == [1.0] and r["empty"] == 0.0 for r in report), report
+    assert [r["instance_id"] for r in report] == ts.task_ids
+    assert all(r["valid"] and r["gold"] == [1.0] and r["empty"] == 0.0 for r in report), report
     assert (tmp_path / "allowlist.txt").read_text().split() == ts.task_ids
 
 
