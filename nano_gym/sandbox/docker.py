@@ -20,7 +20,7 @@ import select
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,10 +29,10 @@ from .base import ExecResult, SandboxLimits
 from .container import STDOUT, Container, ContainerSpec, api_client, check_daemon, docker_sdk
 from .disk import DiskQuota
 from .jail import REPO_MOUNT, base_env
-from .local import _DISK_CHECK_BUDGET_S, _limit_notes
 from .output import BoundedOutput
 from .procs import HostProcesses, host_pid_of, only_child
-from .shell import ShellProcess, ShellResult, ShellSession
+from .shell import ShellProcess, ShellSession
+from .shell_sandbox import LimitSource, ShellSandbox, limit_notes
 
 if TYPE_CHECKING:
     from ..repos import BaseSnapshot
@@ -145,7 +145,7 @@ def container_processes(proc: ShellProcess, inner_pid: int) -> HostProcesses:
 
 
 @dataclass
-class DockerSandbox:
+class DockerSandbox(ShellSandbox):
     """A workspace with a lazily started shell container; `exec` runs fresh containers."""
 
     workspace_dir: Path
@@ -183,32 +183,8 @@ class DockerSandbox:
                                        watchdog=self._watch_disk, locate=container_processes)
         return self._shell
 
-    def _watch_disk(self) -> tuple[str, str] | None:
-        message = self._quota.exceeded() if self._quota is not None else None
-        return ("disk", message) if message else None
-
-    def start_shell(self) -> None:
-        self._session()
-
-    def shell(self, command: str, timeout: float | None = None) -> ShellResult:
-        session = self._session()
-        started = time.monotonic()
-        result = session.run(command, timeout or self.limits.command_timeout)
-        keys, notes = _limit_notes(self._container, self.limits)
-        self._unverified_s += time.monotonic() - started
-        if "disk" not in result.limits and self._unverified_s >= _DISK_CHECK_BUDGET_S:
-            self._unverified_s = 0.0
-            if (over := self._watch_disk()) is not None:
-                keys.append(over[0])
-                notes.append(over[1])
-        if not keys:
-            return result
-        return replace(result, limits=result.limits + tuple(keys), note="; ".join(filter(None, [result.note, *notes])))
-
-    def check_disk(self) -> str | None:
-        """The disk quota message if the workspace is over quota now, else None."""
-        over = self._watch_disk()
-        return over[1] if over else None
+    def _limit_source(self) -> LimitSource | None:
+        return self._container
 
     def exec(self, argv: list[str], *, timeout: float, extra_binds: tuple[tuple[str, str], ...] = (),
              output_bytes: int | None = None, pass_fds: tuple[int, ...] = ()) -> ExecResult:
@@ -249,7 +225,7 @@ class DockerSandbox:
                     buf.add(data)
                 elif room > 0:
                     room -= _write_all(fd, data[:room])
-        keys, _ = _limit_notes(container, self.limits)
+        keys, _ = limit_notes(container, self.limits)
         if not timed_out and "memory" not in keys and container.oom_killed():
             keys.append("memory")  # the cgroup may be gone once the container exited
         code = None if timed_out else container.wait(timeout=30.0)

@@ -20,29 +20,14 @@ from .launch import launch, sandbox_cgroup
 from .output import BoundedOutput
 from .overlay import OverlayLayout, overlay_unavailable
 from .procs import kill_process_group
-from .shell import ShellResult, ShellSession
+from .shell import ShellSession
+from .shell_sandbox import LimitSource, ShellSandbox, limit_notes
 
 if TYPE_CHECKING:
     from ..repos import BaseSnapshot
     from ..tasks import Task
 
 __all__ = ["LocalBackend", "LocalSandbox"]
-
-# Shell commands may write this many seconds' worth of disk between two quota checks; the
-# check walks the workspace, so it is not run after every millisecond-long command.
-_DISK_CHECK_BUDGET_S = 0.05
-
-
-def _limit_notes(cgroup: SandboxCgroup | None, limits: SandboxLimits) -> tuple[list[str], list[str]]:
-    """(limit keys, notes) for the cgroup limits hit since the last look."""
-    hit = cgroup.limit_hit() if cgroup is not None else None
-    if hit == "memory":
-        return ["memory"], [f"memory limit reached ({limits.memory_bytes // 2**20} MiB plus /tmp): "
-                            "the kernel killed a process"]
-    if hit == "pids":
-        return ["pids"], [f"process limit reached ({limits.pids}): starting a process failed"]
-    return [], []
-
 
 def _shell_command() -> list[str]:
     rbash = shutil.which("rbash") or "/usr/bin/rbash"
@@ -52,7 +37,7 @@ def _shell_command() -> list[str]:
 
 
 @dataclass
-class LocalSandbox:
+class LocalSandbox(ShellSandbox):
     """A running jail around one workspace, with a lazily started persistent shell."""
 
     spec: JailSpec
@@ -83,32 +68,8 @@ class LocalSandbox:
                                        watchdog=self._watch_disk)
         return self._shell
 
-    def _watch_disk(self) -> tuple[str, str] | None:
-        message = self._quota.exceeded() if self._quota is not None else None
-        return ("disk", message) if message else None
-
-    def start_shell(self) -> None:
-        self._session()
-
-    def shell(self, command: str, timeout: float | None = None) -> ShellResult:
-        session = self._session()
-        started = time.monotonic()
-        result = session.run(command, timeout or self.limits.command_timeout)
-        keys, notes = _limit_notes(self._cgroup, self.limits)
-        self._unverified_s += time.monotonic() - started
-        if "disk" not in result.limits and self._unverified_s >= _DISK_CHECK_BUDGET_S:
-            self._unverified_s = 0.0
-            if (over := self._watch_disk()) is not None:
-                keys.append(over[0])
-                notes.append(over[1])
-        if not keys:
-            return result
-        return replace(result, limits=result.limits + tuple(keys), note="; ".join(filter(None, [result.note, *notes])))
-
-    def check_disk(self) -> str | None:
-        """The disk quota message if the workspace is over quota now, else None."""
-        over = self._watch_disk()
-        return over[1] if over else None
+    def _limit_source(self) -> LimitSource | None:
+        return self._cgroup
 
     def exec(self, argv: list[str], *, timeout: float, extra_binds: tuple[tuple[str, str], ...] = (),
              output_bytes: int | None = None, pass_fds: tuple[int, ...] = ()) -> ExecResult:
@@ -144,7 +105,7 @@ class LocalSandbox:
                 buf.add(chunk)
         kill_process_group(proc)
         code = proc.returncode
-        keys, _ = _limit_notes(cgroup, self.limits)
+        keys, _ = limit_notes(cgroup, self.limits)
         return ExecResult(output=buf.text(), exit_code=None if timed_out else code, timed_out=timed_out,
                           limits=tuple(keys))
 

@@ -103,25 +103,7 @@ def sandbox(tmp_path, monkeypatch, docker_image):
 @pytest.fixture(scope="module")
 def make_episode(task) -> Iterator:
     """The security suite's `make_episode`, with envs on the docker backend."""
-    envs: list[gym.Env] = []
-    shared: list[Episode] = []
-
-    def make(own_env: bool = False, **kwargs: Any) -> Episode:
-        if own_env or kwargs or not shared:
-            env = make_env([task], **{"command_timeout": COMMAND_TIMEOUT, "grading_timeout": 120.0, **kwargs})
-            envs.append(env)
-            ep = Episode(env, task)
-            if own_env or kwargs:
-                ep.reset()
-                return ep
-            shared.append(ep)
-        ep = shared[0]
-        ep.reset()
-        return ep
-
-    yield make
-    for env in envs:
-        env.close()
+    yield from _security.episode_factory(task, lambda **options: make_env([task], **options))
 
 
 def nano_containers() -> list[dict[str, Any]]:

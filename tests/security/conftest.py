@@ -92,18 +92,16 @@ class Episode:
         return reward, info
 
 
-@pytest.fixture(scope="module")
-def make_episode(task) -> Iterator:
-    """Module-scoped env factory: `make_episode()` resets the module's shared env and returns its
-    Episode; `make_episode(**env_kwargs)` (or `own_env=True`) makes a new env for the caller,
-    started now (so with the process environment of this moment). All are closed with the module."""
+def episode_factory(task, new_env) -> Iterator:
+    """`make_episode()` resets a shared env and returns its Episode; `make_episode(**env_kwargs)`
+    (or `own_env=True`) makes a new env with `new_env(**options)` for the caller, started now (so
+    with the process environment of this moment). All are closed when the generator ends."""
     envs: list[gym.Env] = []
     shared: list[Episode] = []
 
     def make(own_env: bool = False, **kwargs: Any) -> Episode:
         if own_env or kwargs or not shared:
-            options = {"command_timeout": COMMAND_TIMEOUT, "grading_timeout": 120.0, **kwargs}
-            env = gym.make("NanoSWE-v0", tasks=[task], **options)
+            env = new_env(**{"command_timeout": COMMAND_TIMEOUT, "grading_timeout": 120.0, **kwargs})
             envs.append(env)
             ep = Episode(env, task)
             if own_env or kwargs:
@@ -117,6 +115,12 @@ def make_episode(task) -> Iterator:
     yield make
     for env in envs:
         env.close()
+
+
+@pytest.fixture(scope="module")
+def make_episode(task) -> Iterator:
+    """Module-scoped env factory (see `episode_factory`) over the local backend."""
+    yield from episode_factory(task, lambda **options: gym.make("NanoSWE-v0", tasks=[task], **options))
 
 
 @pytest.fixture
