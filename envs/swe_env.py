@@ -252,6 +252,7 @@ class NanoSWEEnv(gym.Env[list, Any]):
             # The diff is not even read: it could be as large as the quota allowed.
             info.update(diff=None, report=None, reward_status="not_graded", reason=over_quota, audit=[])
             info["limits_hit"] = sorted({*info["limits_hit"], "disk"})
+            self._pool.expect(self._task.instance_id)
             self._teardown()
             return 0.0
         started = time.perf_counter()
@@ -261,11 +262,13 @@ class NanoSWEEnv(gym.Env[list, Any]):
         else:
             diff = extract_diff(self._snapshot, episode.sandbox.workspace, episode.signature)
         timings["diff_s"] = time.perf_counter() - started
-        self._pool.expect(self._task.instance_id)  # the next episode is made while this one is graded
         started = time.perf_counter()
         report: GradeReport = grade(self._task, diff, backend=self._backend, timeout=self._grading_timeout,
                                     cache=self._reward_cache, repos=self._repos)
         timings["grade_s"] = time.perf_counter() - started
+        # The next episode is made now, in the background: after the grading, which it would slow
+        # down on a small machine, and before the trainer's own work between episodes.
+        self._pool.expect(self._task.instance_id)
         info["diff"] = diff
         info["report"] = report.to_dict()
         info["reward_status"] = report.status

@@ -1,7 +1,7 @@
 """Episodes prepared ahead: a workspace made and its jail started before `reset()` asks for it.
 
-When an episode ends, the env calls `expect(key)` and the next episode of the same task is
-prepared in the background while the last one is graded; `reset()` then takes it when it is
+When an episode ends, the env calls `expect(key)` (once it is graded) and the next episode of
+the same task is prepared in the background; `reset()` then takes it when it is
 ready (well under a millisecond) or waits for the preparation in flight. Training loops run
 many episodes of the same task (GRPO groups), so the guess is usually right; a wrong guess
 is discarded. Preparing at the end of an episode rather than at its start keeps one jail per
