@@ -17,6 +17,7 @@ the agent's code prints can pass for a sandbox failure.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import secrets
@@ -173,13 +174,19 @@ class _Prepared:
     not_applied: str = ""  # why the agent's diff did not apply (the agent's fault: graded 0)
 
 
+@functools.lru_cache(maxsize=64)
+def _shadow_check(snapshot: BaseSnapshot, importable: frozenset[str]) -> ShadowCheck:
+    """Built once per base and runtime (both never change): it walks every path of the base."""
+    return ShadowCheck.build(snapshot.tree, snapshot.manifest(), importable)
+
+
 def _joined(*patches: str) -> str:
     return "".join(p if p.endswith("\n") else p + "\n" for p in patches if p.strip())
 
 
 def _prepare(task: Task, diff: str, snapshot: BaseSnapshot, importable: frozenset[str], workspace: Path) -> _Prepared:
     """Apply the filtered diff and test_patch to the workspace and plant the canaries."""
-    shadows = ShadowCheck.build(snapshot.tree, snapshot.manifest(), importable)
+    shadows = _shadow_check(snapshot, importable)
     agent_diff, dropped, audit = _split_agent_diff(task, diff, shadows)
     prepared = _Prepared(dropped=dropped, audit=audit)
     try:
