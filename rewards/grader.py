@@ -248,11 +248,12 @@ def run_tests(task: Task, diff: str, *, backend: Backend | None = None,
                 return TestRun("graded", dropped_paths=prepared.dropped, audit=prepared.audit,
                                reason=prepared.not_applied)
             nonce = secrets.token_hex(12)
+            from_log = task.runtime.report == "log"
             # An unlinked file: pytest reaches it only through the descriptor it inherits.
             with tempfile.TemporaryFile(dir=scratch, buffering=0) as report:
-                fd = report.fileno() if task.runtime.report == "junit" else None
+                fd = None if from_log else report.fileno()
                 run = sandbox.exec(["/bin/bash", "-c", _test_script(task, nonce, fd)], timeout=timeout,
-                                   pass_fds=(fd,) if fd is not None else ())
+                                   pass_fds=() if fd is None else (fd,))
                 data = b"" if run.timed_out or fd is None else _read_report(report, MAX_JUNIT_BYTES)
         finally:
             sandbox.close()
@@ -262,9 +263,7 @@ def run_tests(task: Task, diff: str, *, backend: Backend | None = None,
         failure = _infrastructure_failure(run.output, nonce)
         if failure is not None:
             raise GradingFailed(failure)
-        if task.runtime.report == "log":
-            return _judge(prepared, None, run.exit_code, run.output, _log_results(run.output, nonce))
-        return _judge(prepared, data, run.exit_code, run.output)
+        return _judge(prepared, data, run.exit_code, run.output, _log_results(run.output, nonce) if from_log else None)
     except (NanoGymError, OSError) as exc:
         return TestRun("grading_failed", dropped_paths=prepared.dropped, audit=prepared.audit,
                        reason=f"{type(exc).__name__}: {exc}")
@@ -294,10 +293,14 @@ def _judge(prepared: _Prepared, data: bytes | None, exit_code: int | None, log: 
     """Turn the report's bytes (`data` None: over the size cap), or outcomes already read from
     the log, into a TestRun."""
     canaries, dropped, audit = prepared.canaries, prepared.dropped, list(prepared.audit)
-    if data == b"" or (results is not None and not results.tests):
-        what = "no test report was written" if results is None else "no test summary was found in the output"
+    missing = ""
+    if results is None and data == b"":
+        missing = "no test report was written"
+    elif results is not None and not results.tests:
+        missing = "no test summary was found in the output"
+    if missing:
         return TestRun("graded", dropped_paths=dropped, audit=audit, log=log,
-                       reason=f"{what} (test command exit code {exit_code})")
+                       reason=f"{missing} (test command exit code {exit_code})")
     try:
         if results is None:
             if data is None:
