@@ -10,14 +10,14 @@ from typing import Any
 import gymnasium as gym
 
 from ..device import DEFAULT_MEMORY_PER_ENV, device_profile, require_memory
-from ..errors import ConfigError, EpisodeEndedError
+from ..errors import ConfigError, EpisodeEndedError, NanoGymError
 from ..pool import EpisodePool, Prepared
 from ..validate import read_allowlist
 from ..repos import (BaseSnapshot, base_snapshot, extract_diff, extract_overlay_diff, make_workspace, remove_tree,
                      workspace_signature)
 from ..rewards import GradeReport, grade, reward_function
 from ..rewards.cache import RewardCache
-from ..rewards.grader import DEFAULT_GRADING_TIMEOUT
+from ..rewards.grader import DEFAULT_GRADING_TIMEOUT, StagedGrading, stage_grading
 from ..sandbox import Sandbox, SandboxLimits, make_backend
 from ..sandbox.overlay import make_overlay
 from ..spaces import MessageHistory, ToolCallAction
@@ -157,7 +157,8 @@ class NanoSWEEnv(gym.Env[list, Any]):
         self._task = task
         self._snapshot = base_snapshot(task, self._repos)
         if self._pool is None:
-            self._pool = EpisodePool(self._prepare, ahead=1 if self._prefetch else 0)
+            self._pool = EpisodePool(self._prepare, ahead=1 if self._prefetch else 0,
+                                     stage=self._stage_grading if self._prefetch else None)
         self._episode = self._pool.take(task.instance_id)
         self._sandbox = self._episode.sandbox
         self._messages = initial_messages(task, self._system_prompt)
@@ -264,7 +265,7 @@ class NanoSWEEnv(gym.Env[list, Any]):
         timings["diff_s"] = time.perf_counter() - started
         started = time.perf_counter()
         report: GradeReport = grade(self._task, diff, backend=self._backend, timeout=self._grading_timeout,
-                                    cache=self._reward_cache, repos=self._repos)
+                                    cache=self._reward_cache, repos=self._repos, staged=episode.take_grading)
         timings["grade_s"] = time.perf_counter() - started
         # The next episode is made now, in the background: after the grading, which it would slow
         # down on a small machine, and before the trainer's own work between episodes.
@@ -300,6 +301,14 @@ class NanoSWEEnv(gym.Env[list, Any]):
             remove_tree(scratch)
             raise
         return Prepared(key=task_id, scratch=scratch, sandbox=sandbox, signature=signature, overlay=layout)
+
+    def _stage_grading(self, task_id: str) -> StagedGrading | None:
+        """The task's grading sandbox, made ahead on the pool's thread; None if it cannot be made
+        (the grading then makes its own, and reports why it fails)."""
+        try:
+            return stage_grading(self._by_id[task_id], backend=self._backend, repos=self._repos)
+        except (NanoGymError, OSError):
+            return None
 
     def _teardown(self) -> None:
         episode, self._episode, self._sandbox = self._episode, None, None

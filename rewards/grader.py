@@ -4,8 +4,10 @@ The agent's code runs inside the test process, so everything it can touch is unt
 1. a fresh copy of the base snapshot; the agent's diff applied without test infrastructure and
    without modules shadowing the runner or the standard library (`test_infra`);
 2. the task's test_patch applied, then two canary tests planted in a test file under test;
-3. the tests run in a fresh sandbox; pytest writes its JUnit XML to `/dev/fd/N`, an unlinked
-   host file passed in as an open descriptor, so no path to the report exists anywhere;
+3. the tests run in a fresh sandbox, made before the diff is applied and stopped until then
+   (`stage_grading`: the env makes it in the background); pytest writes its JUnit XML to
+   `/dev/fd/N`, an unlinked host file passed in as an open descriptor, so no path to the report
+   exists anywhere;
 4. the report is read (size-capped, untrusted XML) per test; only PASSED counts, every expected
    test must be present, the canaries must have been reported truthfully.
 
@@ -24,17 +26,17 @@ import secrets
 import shlex
 import tempfile
 import time
-from collections.abc import Hashable
-from contextlib import nullcontext
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from ..errors import NanoGymError, RepoError
 from ..patches import join_patches, parse_patch
 from ..repos import BaseSnapshot, apply_diff, base_snapshot, make_workspace, remove_tree
 from ..runtimes import Runtime
-from ..sandbox import Backend, Sandbox, make_backend
-from ..sandbox.overlay import make_overlay, mounted
+from ..sandbox import Backend, Sandbox, StagedCommand, make_backend
+from ..sandbox.overlay import make_overlay
 from ..tasks import Task, files_under_test
 from .cache import RewardCache
 from .canary import Canaries, CanaryError, canary_host, canary_verdict, plant_canaries
@@ -43,7 +45,8 @@ from .pytest_log import parse_pytest_log
 from .report import BLOCKING_AUDIT_FLAGS, GradeReport
 from .test_infra import ShadowCheck, is_test_infrastructure
 
-__all__ = ["grade", "run_tests", "TestRun", "DEFAULT_GRADING_TIMEOUT", "GradingFailed"]
+__all__ = ["grade", "run_tests", "stage_grading", "StagedGrading", "TestRun", "DEFAULT_GRADING_TIMEOUT",
+           "GradingFailed"]
 
 DEFAULT_GRADING_TIMEOUT = 600.0
 _PROBE_TIMEOUT = 120.0
@@ -215,61 +218,122 @@ def _prepare(task: Task, diff: str, snapshot: BaseSnapshot, importable: frozense
     return prepared
 
 
-def run_tests(task: Task, diff: str, *, backend: Backend | None = None,
-              timeout: float = DEFAULT_GRADING_TIMEOUT, repos: str | os.PathLike[str] | None = None) -> TestRun:
-    """Apply `diff` (minus test infrastructure and shadowing modules) and `test_patch` to a fresh
-    base, plant the canaries and run the tests. `repos` is where a repository that is not
-    embedded comes from (see `nano_gym.mirrors`)."""
+@dataclass
+class StagedGrading:
+    """A grading's sandbox, made before the diff is known: a fresh overlay (or copy) of the base
+    and the test jail started but stopped before the tests (see `Sandbox.stage`). The env makes
+    one in the background for each episode it prepares, so a submission pays only for applying
+    the diff and running the tests. Used once by `run`; `close` discards it unused."""
+
+    task: Task
+    snapshot: BaseSnapshot
+    importable: frozenset[str]
+    scratch: Path
+    nonce: str
+    report: BinaryIO | None  # where pytest writes its JUnit report; None: runtime report "log"
+    command: StagedCommand | None = None
+    _closed: bool = False
+
+    def run(self, diff: str, timeout: float) -> TestRun:
+        """Apply `diff` (minus test infrastructure and shadowing modules) and test_patch, plant
+        the canaries, run the tests and judge the report."""
+        prepared = _Prepared(dropped=[], audit=[])
+        try:
+            if self._closed or self.command is None:
+                raise GradingFailed("a staged grading runs once")
+            try:
+                prepared = _prepare(self.task, diff, self.snapshot, self.importable, self.command.workspace)
+            except OSError as exc:
+                raise GradingFailed(f"the grading sandbox's workspace cannot be prepared: {exc}") from None
+            if prepared.canaries is None:
+                return TestRun("graded", dropped_paths=prepared.dropped, audit=prepared.audit,
+                               reason=prepared.not_applied)
+            run = self.command.run(timeout=timeout)
+            if run.timed_out:
+                return TestRun("timeout", dropped_paths=prepared.dropped, audit=prepared.audit, log=run.output,
+                               reason=f"the tests did not finish within the grading timeout of {timeout:g}s")
+            failure = _infrastructure_failure(run.output, self.nonce)
+            if failure is not None:
+                raise GradingFailed(failure)
+            if self.report is None:
+                return _judge(prepared, b"", run.exit_code, run.output, _log_results(run.output, self.nonce))
+            return _judge(prepared, _read_report(self.report, MAX_JUNIT_BYTES), run.exit_code, run.output)
+        except (NanoGymError, OSError) as exc:
+            return _failed(exc, prepared)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Remove the jail (if it did not run) and the scratch tree."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if self.command is not None:
+                self.command.close()
+            if self.report is not None:
+                self.report.close()
+        finally:
+            _remove_scratch(self.scratch)
+
+
+def stage_grading(task: Task, *, backend: Backend | None = None,
+                  repos: str | os.PathLike[str] | None = None) -> StagedGrading:
+    """Make `task`'s grading sandbox ahead of its diff (see `StagedGrading`). `repos` is where a
+    repository that is not embedded comes from (see `nano_gym.mirrors`). Raises NanoGymError
+    or OSError when the snapshot, runtime or sandbox cannot be made."""
     backend = backend or make_backend()
-    scratch = None
-    prepared = _Prepared(dropped=[], audit=[])
+    snapshot = base_snapshot(task, repos)
+    runtime = backend.runtime(task, snapshot)
+    scratch = Path(backend.scratch_dir("nano-grade-"))
+    staged = None
     try:
-        snapshot = base_snapshot(task, repos)
-        runtime = backend.runtime(task, snapshot)
-        scratch = Path(backend.scratch_dir("nano-grade-"))
-        layout = None
         if backend.overlay_unavailable() is None:
-            # An overlay over the base: nothing is copied. The host prepares it through a
-            # namespace that only holds the mount; the tests then run in a jail of their own.
+            # An overlay over the base: nothing is copied. The host writes it through the staged
+            # jail's namespace, where it is mounted, before the tests start.
             layout = make_overlay(snapshot.tree, scratch)
             sandbox = backend.start(layout.merged, runtime, overlay=layout)
         else:
             sandbox = backend.start(make_workspace(snapshot, scratch), runtime)
-        try:
-            # Probe first: its jail mounts the overlay too, which must not happen while it is held.
-            importable = _runtime_modules(sandbox, runtime)
-            try:
-                with (mounted(layout) if layout is not None else nullcontext(sandbox.workspace)) as workspace:
-                    prepared = _prepare(task, diff, snapshot, importable, workspace)
-            except OSError as exc:
-                raise GradingFailed(f"the grading sandbox's workspace cannot be prepared: {exc}") from None
-            sandbox.close()
-            if prepared.canaries is None:
-                return TestRun("graded", dropped_paths=prepared.dropped, audit=prepared.audit,
-                               reason=prepared.not_applied)
-            nonce = secrets.token_hex(12)
-            from_log = task.runtime.report == "log"
-            # An unlinked file: pytest reaches it only through the descriptor it inherits.
-            with tempfile.TemporaryFile(dir=scratch, buffering=0) as report:
-                fd = None if from_log else report.fileno()
-                run = sandbox.exec(["/bin/bash", "-c", _test_script(task, nonce, fd)], timeout=timeout,
-                                   pass_fds=() if fd is None else (fd,))
-                data = b"" if run.timed_out or fd is None else _read_report(report, MAX_JUNIT_BYTES)
-        finally:
-            sandbox.close()
-        if run.timed_out:
-            return TestRun("timeout", dropped_paths=prepared.dropped, audit=prepared.audit, log=run.output,
-                           reason=f"the tests did not finish within the grading timeout of {timeout:g}s")
-        failure = _infrastructure_failure(run.output, nonce)
-        if failure is not None:
-            raise GradingFailed(failure)
-        return _judge(prepared, data, run.exit_code, run.output, _log_results(run.output, nonce) if from_log else None)
-    except (NanoGymError, OSError) as exc:
-        return TestRun("grading_failed", dropped_paths=prepared.dropped, audit=prepared.audit,
-                       reason=f"{type(exc).__name__}: {exc}")
-    finally:
-        if scratch is not None:
+        # Probe before staging: the probe's jail mounts the overlay too, which must not happen
+        # while the staged jail holds it.
+        importable = _runtime_modules(sandbox, runtime)
+        # An unlinked file: pytest reaches it only through the descriptor it inherits.
+        report = None if task.runtime.report == "log" else tempfile.TemporaryFile(dir=scratch, buffering=0)
+        staged = StagedGrading(task, snapshot, importable, scratch, secrets.token_hex(12), report)
+        fd = None if report is None else report.fileno()
+        staged.command = sandbox.stage(["/bin/bash", "-c", _test_script(task, staged.nonce, fd)],
+                                       pass_fds=() if fd is None else (fd,))
+        sandbox.close()
+        return staged
+    except BaseException:
+        if staged is not None:
+            staged.close()
+        else:
             _remove_scratch(scratch)
+        raise
+
+
+def run_tests(task: Task, diff: str, *, backend: Backend | None = None,
+              timeout: float = DEFAULT_GRADING_TIMEOUT, repos: str | os.PathLike[str] | None = None,
+              staged: StagedGrading | None = None) -> TestRun:
+    """Apply `diff` (minus test infrastructure and shadowing modules) and `test_patch` to a fresh
+    base, plant the canaries and run the tests. `staged` (taken over: it is closed) is this
+    task's grading sandbox made ahead; without one it is made now."""
+    if staged is not None and staged.task != task:
+        staged.close()
+        staged = None
+    if staged is None:
+        try:
+            staged = stage_grading(task, backend=backend, repos=repos)
+        except (NanoGymError, OSError) as exc:
+            return _failed(exc, _Prepared(dropped=[], audit=[]))
+    return staged.run(diff, timeout)
+
+
+def _failed(exc: BaseException, prepared: _Prepared) -> TestRun:
+    return TestRun("grading_failed", dropped_paths=prepared.dropped, audit=prepared.audit,
+                   reason=f"{type(exc).__name__}: {exc}")
 
 
 def _remove_scratch(scratch: Path) -> None:
@@ -326,13 +390,16 @@ def _judge(prepared: _Prepared, data: bytes | None, exit_code: int | None, log: 
 # ----------------------------------------------------------------------------- the report
 
 def grade(task: Task, diff: str, *, backend: Backend | None = None, timeout: float = DEFAULT_GRADING_TIMEOUT,
-          cache: RewardCache | None = None, repos: str | os.PathLike[str] | None = None) -> GradeReport:
+          cache: RewardCache | None = None, repos: str | os.PathLike[str] | None = None,
+          staged: Callable[[], StagedGrading | None] | None = None) -> GradeReport:
     """Grade `diff` (a git diff against the task's base) and return the per-test report; with a
-    `cache`, a diff graded before is answered from it."""
+    `cache`, a diff graded before is answered from it. `staged`, called only when the cache has
+    no answer, hands over this task's grading sandbox made ahead (see `stage_grading`), or None."""
     if cache is not None and (hit := cache.get(task, diff)) is not None:
         return hit
     started = time.monotonic()
-    run = run_tests(task, diff, backend=backend, timeout=timeout, repos=repos)
+    run = run_tests(task, diff, backend=backend, timeout=timeout, repos=repos,
+                    staged=staged() if staged is not None else None)
     report = _report(task, run, started)
     if cache is not None:
         cache.put(task, diff, report)

@@ -565,6 +565,9 @@ def measure_nano(repo: dict[str, Any], mirrors: Path, counts: Counts) -> dict[st
 
         # Grading: each episode applies the oracle's fix plus a unique comment (a distinct diff),
         # then submits; then episodes that repeat an already graded diff (a cache may serve them).
+        # Before submitting, the same idle gap as between episodes stands for the agent's own
+        # time (an LLM turn takes longer): work an env does in the background meanwhile is done.
+        think = out.get("idle_gap_s", 0.25)
         cold, cached, diffs, submits, rewards, statuses, nonces = [], [], [], [], [], [], []
         budget = counts.budget(counts.grade)
         cached_budget = None
@@ -578,6 +581,7 @@ def measure_nano(repo: dict[str, Any], mirrors: Path, counts: Counts) -> dict[st
             env.reset()
             for action in solve_actions(record, nonce):
                 _step(env, action, "the oracle's fix")
+            time.sleep(think)
             dt, (_obs, reward, terminated, _tr, info) = timed(env.step, SUBMIT)
             if not terminated:
                 raise BenchError("submitting did not end the episode")
@@ -1228,7 +1232,8 @@ def main(argv: list[str] | None = None) -> int:
             gap = res.get("nano", {}).get("idle_gap_s")
             if gap is not None:
                 data["notes"].append(f"{name}: 'reset (after an episode)' waited {gap:.2f}s between episodes "
-                                     "(4x the prefetch-off reset + 0.1 s)")
+                                     "(4x the prefetch-off reset + 0.1 s); 'grading' waited as long before "
+                                     "submitting (the agent's own time)")
         for t in data["throughput"]:
             if t.get("unexpected_outputs"):
                 data["notes"].append(f"{t['mode']} vector env of {t['envs']}: {t['unexpected_outputs']} steps did not answer "

@@ -1,10 +1,10 @@
 """Sandboxes: the local bubblewrap jail, the docker backend, and the persistent shell session."""
 
-from .base import Backend, ExecResult, Sandbox, SandboxLimits
+from .base import Backend, ExecResult, Sandbox, SandboxLimits, StagedCommand
 from .local import LocalBackend, LocalSandbox
 from .shell import ShellResult, ShellSession
 
-__all__ = ["Backend", "ExecResult", "Sandbox", "SandboxLimits", "LocalBackend", "LocalSandbox",
+__all__ = ["Backend", "ExecResult", "Sandbox", "SandboxLimits", "StagedCommand", "LocalBackend", "LocalSandbox",
            "ShellResult", "ShellSession", "BACKENDS", "make_backend"]
 
 BACKENDS = ("local", "docker")

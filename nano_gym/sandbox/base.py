@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from ..repos import BaseSnapshot
     from ..tasks import Task
 
-__all__ = ["SandboxLimits", "ExecResult", "Sandbox", "Backend"]
+__all__ = ["SandboxLimits", "ExecResult", "Sandbox", "StagedCommand", "Backend"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,6 +43,18 @@ class ExecResult:
     limits: tuple[str, ...] = ()  # cgroup limits hit while it ran: "memory", "pids"
 
 
+class StagedCommand(Protocol):
+    """One command made ready in a fresh sandbox over the workspace, not started: the host
+    writes `workspace` until `run` starts it. `close` discards it unrun."""
+
+    @property
+    def workspace(self) -> Path: ...
+
+    def run(self, *, timeout: float, output_bytes: int | None = None) -> ExecResult: ...
+
+    def close(self) -> None: ...
+
+
 class Sandbox(Protocol):
     @property
     def workspace(self) -> Path: ...
@@ -55,6 +67,9 @@ class Sandbox(Protocol):
 
     def exec(self, argv: list[str], *, timeout: float, extra_binds: tuple[tuple[str, str], ...] = (),
              output_bytes: int | None = None, pass_fds: tuple[int, ...] = ()) -> ExecResult: ...
+
+    def stage(self, argv: list[str], *, extra_binds: tuple[tuple[str, str], ...] = (),
+              pass_fds: tuple[int, ...] = ()) -> StagedCommand: ...
 
     def close(self) -> None: ...
 

@@ -204,6 +204,11 @@ class DockerSandbox(ShellSandbox):
         finally:
             container.close()
 
+    def stage(self, argv: list[str], *, extra_binds: tuple[tuple[str, str], ...] = (),
+              pass_fds: tuple[int, ...] = ()) -> DeferredExec:
+        """`exec` to be run later; the workspace is a host directory, written directly until then."""
+        return DeferredExec(self, argv, extra_binds, pass_fds)
+
     def _collect(self, container: Container, timeout: float, output_bytes: int | None,
                  fd: int | None) -> ExecResult:
         buf = BoundedOutput(output_bytes or self.limits.exec_output_bytes)
@@ -236,6 +241,27 @@ class DockerSandbox(ShellSandbox):
             self._shell.close()  # removes its container
             self._shell = None
         self._container = None
+
+
+@dataclass
+class DeferredExec:
+    """A container command staged (see `DockerSandbox.stage`): nothing starts before `run`."""
+
+    sandbox: DockerSandbox
+    argv: list[str]
+    extra_binds: tuple[tuple[str, str], ...]
+    pass_fds: tuple[int, ...]
+
+    @property
+    def workspace(self) -> Path:
+        return self.sandbox.workspace
+
+    def run(self, *, timeout: float, output_bytes: int | None = None) -> ExecResult:
+        return self.sandbox.exec(self.argv, timeout=timeout, extra_binds=self.extra_binds,
+                                 output_bytes=output_bytes, pass_fds=self.pass_fds)
+
+    def close(self) -> None:
+        pass
 
 
 def _write_all(fd: int, data: bytes) -> int:

@@ -14,13 +14,15 @@ import os
 import select
 import subprocess
 import time
+from dataclasses import dataclass
+from pathlib import Path
 
 from ..errors import SandboxError
 from .base import SandboxLimits
 from .cgroups import SandboxCgroup, apply_rlimits, rlimit_settings
 from .procs import kill_process_group
 
-__all__ = ["launch", "sandbox_cgroup"]
+__all__ = ["BlockedJail", "launch", "sandbox_cgroup", "start_blocked"]
 
 _INFO_TIMEOUT = 30.0
 # Without a CPU cgroup, each process gets this many CPU seconds (RLIMIT_CPU): a weak bound.
@@ -50,11 +52,55 @@ def _read_info(fd: int, proc: subprocess.Popen[bytes]) -> dict:
     return json.loads(data[: data.index(b"}") + 1])
 
 
+@dataclass
+class BlockedJail:
+    """A jail whose namespaces exist (an overlay workspace is mounted in them) and whose init
+    is confined, but which runs nothing yet: bwrap waits on its block descriptor. The host may
+    write the workspace through `host_root` before `release()` lets the command start."""
+
+    proc: subprocess.Popen[bytes]
+    init_pid: int
+    _block_w: int
+
+    @property
+    def host_root(self) -> Path:
+        """The root of bwrap's own mount namespace (the one an overlay prefix mounted), as the
+        host reaches it."""
+        return Path(f"/proc/{self.proc.pid}/root")
+
+    def release(self) -> subprocess.Popen[bytes]:
+        """Let the command run; the caller owns the process from now on."""
+        try:
+            os.write(self._block_w, b"x")
+        except OSError as exc:
+            self.abort()
+            raise SandboxError(f"cannot start the confined sandbox: {exc}") from None
+        finally:
+            self._close_block()
+        return self.proc
+
+    def abort(self) -> None:
+        """Kill the jail before it ran anything."""
+        self._close_block()
+        kill_process_group(self.proc)
+
+    def _close_block(self) -> None:
+        if self._block_w != -1:
+            os.close(self._block_w)
+            self._block_w = -1
+
+
 def launch(bwrap_argv: list[str], limits: SandboxLimits, cgroup: SandboxCgroup | None,
            pass_fds: tuple[int, ...] = ()) -> subprocess.Popen[bytes]:
+    """Start `bwrap_argv` confined and running (see `start_blocked`); the caller owns the process."""
+    return start_blocked(bwrap_argv, limits, cgroup, pass_fds).release()
+
+
+def start_blocked(bwrap_argv: list[str], limits: SandboxLimits, cgroup: SandboxCgroup | None,
+                  pass_fds: tuple[int, ...] = ()) -> BlockedJail:
     """Start `bwrap_argv` (bwrap's path first, or after a prefix that execs it) inside `cgroup` (or under the rlimit fallback
-    when it is None); raise SandboxError if it cannot start. stdin and stdout are pipes (stderr
-    joins stdout); the caller owns the process and the cgroup."""
+    when it is None), stopped before it runs anything; raise SandboxError if it cannot start.
+    stdin and stdout are pipes (stderr joins stdout)."""
     info_r, info_w = os.pipe()
     block_r, block_w = os.pipe()
     at = next(i for i, arg in enumerate(bwrap_argv) if os.path.basename(arg) == "bwrap") + 1  # after a prefix
@@ -79,8 +125,9 @@ def launch(bwrap_argv: list[str], limits: SandboxLimits, cgroup: SandboxCgroup |
         if cgroup is not None:
             cgroup.attach(init_pid)
         apply_rlimits(init_pid, rlimits)
-        os.write(block_w, b"x")
-        return proc
+        blocked = BlockedJail(proc, init_pid, block_w)
+        block_w = -1
+        return blocked
     except BaseException as exc:
         if proc is not None:
             kill_process_group(proc)

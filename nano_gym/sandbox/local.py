@@ -11,12 +11,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import SandboxError
 from ..runtimes import Runtime, ensure_runtime
 from .base import ExecResult, SandboxLimits
 from .cgroups import SandboxCgroup, limit_support
 from .disk import DiskQuota
 from .jail import JailSpec, bwrap_argv, check_bwrap
-from .launch import launch, sandbox_cgroup
+from .launch import BlockedJail, launch, sandbox_cgroup, start_blocked
 from .output import BoundedOutput
 from .overlay import OverlayLayout, overlay_unavailable
 from .procs import kill_process_group
@@ -27,13 +28,68 @@ if TYPE_CHECKING:
     from ..repos import BaseSnapshot
     from ..tasks import Task
 
-__all__ = ["LocalBackend", "LocalSandbox"]
+__all__ = ["LocalBackend", "LocalSandbox", "StagedJail"]
 
 def _shell_command() -> list[str]:
     rbash = shutil.which("rbash") or "/usr/bin/rbash"
     if os.path.exists(rbash):
         return [rbash, "--noprofile", "--norc"]
     return ["/bin/bash", "--restricted", "--noprofile", "--norc"]
+
+
+@dataclass
+class StagedJail:
+    """One command's fresh jail, stopped before the command runs (see `LocalSandbox.stage`)."""
+
+    _blocked: BlockedJail
+    _cgroup: SandboxCgroup | None
+    _limits: SandboxLimits
+    workspace: Path  # where the host writes the workspace until `run`
+    _used: bool = False
+
+    def run(self, *, timeout: float, output_bytes: int | None = None) -> ExecResult:
+        """Start the command, wait for it (at most `timeout`), then remove the jail."""
+        if self._used:
+            raise SandboxError("a staged command runs once")
+        self._used = True
+        try:
+            proc = self._blocked.release()
+            assert proc.stdin is not None and proc.stdout is not None
+            proc.stdin.close()
+            buf = BoundedOutput(output_bytes or self._limits.exec_output_bytes)
+            deadline = time.monotonic() + timeout
+            timed_out = False
+            fd = proc.stdout.fileno()
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    timed_out = True
+                    break
+                ready, _, _ = select.select([fd], [], [], remaining)
+                if ready:
+                    chunk = os.read(fd, 1 << 16)
+                    if not chunk:
+                        break
+                    buf.add(chunk)
+            kill_process_group(proc)
+            code = proc.returncode
+            keys, _ = limit_notes(self._cgroup, self._limits)
+            return ExecResult(output=buf.text(), exit_code=None if timed_out else code, timed_out=timed_out,
+                              limits=tuple(keys))
+        finally:
+            self._remove()
+
+    def close(self) -> None:
+        """Discard the jail without running the command (nothing once it ran)."""
+        if not self._used:
+            self._used = True
+            self._blocked.abort()
+            self._remove()
+
+    def _remove(self) -> None:
+        if self._cgroup is not None:
+            self._cgroup.destroy()
+            self._cgroup = None
 
 
 @dataclass
@@ -75,39 +131,23 @@ class LocalSandbox(ShellSandbox):
              output_bytes: int | None = None, pass_fds: tuple[int, ...] = ()) -> ExecResult:
         """Run one command in a fresh jail (and cgroup) over the same workspace and wait for it.
         `pass_fds` stay open inside under the same numbers (reachable as /dev/fd/N)."""
+        return self.stage(argv, extra_binds=extra_binds, pass_fds=pass_fds).run(timeout=timeout, output_bytes=output_bytes)
+
+    def stage(self, argv: list[str], *, extra_binds: tuple[tuple[str, str], ...] = (),
+              pass_fds: tuple[int, ...] = ()) -> StagedJail:
+        """`exec`'s jail, started and confined but stopped before the command: its workspace
+        can still be written from the host (an overlay is already mounted in its namespace)."""
         spec = replace(self.spec, extra_binds=self.spec.extra_binds + extra_binds)
         cgroup = sandbox_cgroup(self.limits)
         try:
-            return self._exec(bwrap_argv(spec, argv), timeout, output_bytes, pass_fds, cgroup)
-        finally:
+            blocked = start_blocked(bwrap_argv(spec, argv), self.limits, cgroup, pass_fds)
+        except BaseException:
             if cgroup is not None:
                 cgroup.destroy()
-
-    def _exec(self, argv: list[str], timeout: float, output_bytes: int | None,
-              pass_fds: tuple[int, ...], cgroup: SandboxCgroup | None) -> ExecResult:
-        proc = launch(argv, self.limits, cgroup, pass_fds)
-        assert proc.stdin is not None and proc.stdout is not None
-        proc.stdin.close()
-        buf = BoundedOutput(output_bytes or self.limits.exec_output_bytes)
-        deadline = time.monotonic() + timeout
-        timed_out = False
-        fd = proc.stdout.fileno()
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                timed_out = True
-                break
-            ready, _, _ = select.select([fd], [], [], remaining)
-            if ready:
-                chunk = os.read(fd, 1 << 16)
-                if not chunk:
-                    break
-                buf.add(chunk)
-        kill_process_group(proc)
-        code = proc.returncode
-        keys, _ = limit_notes(cgroup, self.limits)
-        return ExecResult(output=buf.text(), exit_code=None if timed_out else code, timed_out=timed_out,
-                          limits=tuple(keys))
+            raise
+        workspace = (Path(f"{blocked.host_root}{spec.overlay.merged}") if spec.overlay is not None
+                     else spec.workspace)
+        return StagedJail(blocked, cgroup, self.limits, workspace)
 
     def close(self) -> None:
         if self._shell is not None:
