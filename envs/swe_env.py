@@ -313,5 +313,5 @@ class NanoSWEEnv(gym.Env[list, Any]):
     def _teardown(self) -> None:
         episode, self._episode, self._sandbox = self._episode, None, None
         if episode is not None:
-            episode.sandbox.close()  # at once: nothing of the episode may keep running
-            self._pool.discard(episode)  # the workspace is deleted in the background
+            episode.sandbox.stop()  # at once: nothing of the episode may keep running
+            self._pool.discard(episode)  # the rest is closed and deleted in the background

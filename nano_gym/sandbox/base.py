@@ -71,7 +71,13 @@ class Sandbox(Protocol):
     def stage(self, argv: list[str], *, extra_binds: tuple[tuple[str, str], ...] = (),
               pass_fds: tuple[int, ...] = ()) -> StagedCommand: ...
 
-    def close(self) -> None: ...
+    def stop(self) -> None:
+        """Kill what the sandbox runs, now; `close` may still have resources to free."""
+        ...
+
+    def close(self) -> None:
+        """Kill what the sandbox runs and free everything it holds (waits until all is gone)."""
+        ...
 
 
 class Backend(Protocol):

@@ -236,6 +236,9 @@ class DockerSandbox(ShellSandbox):
         code = None if timed_out else container.wait(timeout=30.0)
         return ExecResult(output=buf.text(), exit_code=code, timed_out=timed_out, limits=tuple(keys))
 
+    def stop(self) -> None:
+        self.close()
+
     def close(self) -> None:
         if self._shell is not None:
             self._shell.close()  # removes its container

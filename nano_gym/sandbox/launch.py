@@ -3,8 +3,8 @@
 bwrap is spawned (by vfork: no Python runs in the child, so this is safe from any thread and
 costs about a millisecond) with `--block-fd`, which makes it wait after creating the namespaces
 and before starting the command. Its `--info-fd` report names the namespace's init, which is
-then moved into the sandbox's cgroup and given its rlimits (inherited by all it
-starts), and only then is bwrap released.
+then in the sandbox's cgroup (bwrap was moved there first) and given its rlimits (inherited by
+all it starts), and only then is bwrap released.
 """
 
 from __future__ import annotations
@@ -119,8 +119,16 @@ def start_blocked(bwrap_argv: list[str], limits: SandboxLimits, cgroup: SandboxC
         os.close(info_w)
         os.close(block_r)
         info_w = block_r = -1
-        # The init is the ancestor of everything the sandbox runs; bwrap itself only waits for
-        # it (moving a process costs milliseconds on cgroup v1, so only the init is moved).
+        if cgroup is not None:
+            # The first move into a cgroup after an idle moment waits for an RCU grace period
+            # (~10 ms). bwrap is moved at once, so that wait overlaps its own start, and the init
+            # it clones afterwards is born inside.
+            try:
+                cgroup.attach(proc.pid)
+            except OSError:
+                pass  # it failed already: its report says why
+        # The init is the ancestor of everything the sandbox runs. It is moved (again) in any
+        # case: it may have been cloned before bwrap was moved. Right after a move this is cheap.
         init_pid = int(_read_info(info_r, proc)["child-pid"])
         if cgroup is not None:
             cgroup.attach(init_pid)

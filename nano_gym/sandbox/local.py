@@ -149,12 +149,18 @@ class LocalSandbox(ShellSandbox):
                      else spec.workspace)
         return StagedJail(blocked, cgroup, self.limits, workspace)
 
-    def close(self) -> None:
+    def stop(self) -> None:
+        """Kill the shell's jail now: bwrap is killed and reaped, its init dies with it and the
+        kernel kills the rest of the pid namespace. `close` then waits for that and removes the
+        cgroup, which costs a few milliseconds."""
         if self._shell is not None:
             self._shell.close()
             self._shell = None
+
+    def close(self) -> None:
+        self.stop()
         if self._cgroup is not None:
-            self._cgroup.destroy()  # anything that escaped the pid namespace's teardown
+            self._cgroup.destroy()  # waits until every member is gone (anything that escaped, too)
             self._cgroup = None
 
 
