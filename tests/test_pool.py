@@ -1,5 +1,5 @@
-"""The episode pool: the next episode is prepared when one ends, taken by the next reset, and
-nothing it prepared outlives the env."""
+"""The episode pool: the next episode is prepared when one ends, taken by the next reset, its
+grading sandbox staged meanwhile, and nothing it prepared outlives the env."""
 
 from __future__ import annotations
 
@@ -107,6 +107,38 @@ def test_no_prefetch_prepares_only_on_demand(tmp_path):
         pool.close()
 
 
+class _Staged:
+    def __init__(self) -> None:
+        self.closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_gradings_are_staged_for_episodes_that_follow_an_ended_one_and_closed_when_unused(tmp_path):
+    prep = _Preparer(tmp_path)
+    staged: list[_Staged] = []
+    pool = EpisodePool(prep, stage=lambda key: staged.append(_Staged()) or staged[-1])
+    try:
+        first = pool.take("a")  # no episode ended before it: nothing is staged
+        assert first.take_grading() is None
+        pool.expect("a")
+        assert _wait_for(lambda: len(staged) == 1)
+        second = pool.take("a")
+        assert second.take_grading() is staged[0] and second.take_grading() is None
+        pool.expect("a")
+        third = pool.take("a")  # prepared in the background or, if asked first, here: staged either way
+        assert _wait_for(lambda: len(staged) == 2)
+        pool.discard(third)  # never submitted: its staged grading is closed with it
+        assert _wait_for(lambda: staged[1].closed)
+        assert not staged[0].closed  # the one handed over is the taker's to close
+        pool.expect("a")
+        assert _wait_for(lambda: len(staged) == 3)
+    finally:
+        pool.close()
+    assert staged[2].closed  # still held when the pool closed
+
+
 def _jails_of(pid: int) -> int:
     """bwrap processes started by process `pid` (one per running jail)."""
     count = 0
@@ -119,16 +151,38 @@ def _jails_of(pid: int) -> int:
     return count
 
 
-def test_an_env_holds_one_jail_mid_episode_and_its_next_one_once_it_ends(task):
-    env = gym.make("NanoSWE-v0", tasks=[task], command_timeout=10.0)
+def test_an_episode_prepared_ahead_is_graded_in_the_sandbox_staged_for_it(task, monkeypatch):
+    """An env holds one jail mid-episode; once one ends, the next episode's jail and its staged
+    grading sandbox; nothing once closed."""
+    import nano_gym.envs.swe_env as swe_env
+    import nano_gym.rewards.grader as grader
+
+    real = grader.stage_grading
+    on_demand, ahead = [], []  # stagings by the grader at submission, and by the pool beforehand
+    monkeypatch.setattr(grader, "stage_grading", lambda *a, **k: on_demand.append(1) or real(*a, **k))
+    monkeypatch.setattr(swe_env, "stage_grading", lambda *a, **k: ahead.append(1) or real(*a, **k))
+    submit = {"role": "assistant", "content": "done"}
+    env = gym.make("NanoSWE-v0", tasks=[task], command_timeout=10.0, reward_cache=False)
     try:
-        env.reset(seed=0)
+        env.reset(seed=0)  # nothing was prepared: made on demand, nothing staged
         env.step({"name": "shell", "arguments": {"cmd": "true"}})
+        assert _jails_of(os.getpid()) == 1  # nothing is prepared while an episode runs
+        env.step(submit)
+        assert on_demand == [1]
+        # Once an episode ends, the next one is prepared and its grading staged: one jail each.
+        assert _wait_for(lambda: ahead == [1] and _jails_of(os.getpid()) == 2)
+        env.reset()
+        assert _jails_of(os.getpid()) == 2
+        _, reward, terminated, _, info = env.step(submit)
+        assert terminated and info["reward_status"] == "graded" and reward == 0.0
+        assert on_demand == [1]  # graded in the staged sandbox
+        assert _wait_for(lambda: ahead == [1, 1])
+        env.reset()
+        env.reset()  # in the middle of an episode: the new one is made on demand, nothing staged
+        assert not _wait_for(lambda: len(ahead) > 2, timeout=0.5)
         assert _jails_of(os.getpid()) == 1
-        env.step({"role": "assistant", "content": "done"})  # submit: graded, next one prepared
-        assert _wait_for(lambda: _jails_of(os.getpid()) == 1)
-        obs, _ = env.reset()
-        assert _jails_of(os.getpid()) == 1 and len(obs) == 2
+        _, _, _, _, info = env.step(submit)
+        assert info["reward_status"] == "graded" and on_demand == [1, 1]
     finally:
         env.close()
     assert _jails_of(os.getpid()) == 0

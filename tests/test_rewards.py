@@ -14,7 +14,8 @@ import pytest
 from nano_gym.repos import base_snapshot, extract_diff, make_workspace
 from nano_gym.rewards import binary_reward, grade, is_test_infrastructure, partial_reward
 from nano_gym.rewards.canary import Canaries, canary_host, canary_verdict, plant_canaries
-from nano_gym.rewards.grader import run_tests
+from nano_gym.rewards.cache import RewardCache
+from nano_gym.rewards.grader import run_tests, stage_grading
 from nano_gym.rewards.junit import JunitUnreadable, parse_junit, parse_junit_bytes
 from nano_gym.rewards.test_infra import ShadowCheck
 from nano_gym.sandbox import LocalBackend
@@ -406,3 +407,43 @@ def test_sandbox_failure_is_grading_failed(task):
     report = grade(task, task.patch, backend=_MissingWorkspaceBackend())
     assert report.status == "grading_failed" and not report.resolved
     assert "sandbox" in report.reason or "runtime" in report.reason, report.reason
+
+
+# ----------------------------------------------------------------------------- staged gradings
+
+def test_a_staged_grading_grades_like_a_fresh_one_runs_once_and_leaves_nothing(task, tmp_path):
+    backend = _ScratchInBackend(tmp_path)
+    gold = grade(task, task.patch, backend=backend, staged=lambda: stage_grading(task, backend=backend))
+    assert gold.status == "graded" and gold.resolved and list(tmp_path.iterdir()) == []
+    staged = stage_grading(task, backend=backend)
+    assert len(list(tmp_path.iterdir())) == 1  # its scratch: the overlay (or copy) and the report
+    empty = run_tests(task, "", backend=backend, staged=staged)
+    assert empty.status == "graded" and empty.trusted and empty.tests[F2P] != "PASSED"
+    assert list(tmp_path.iterdir()) == []
+    again = run_tests(task, task.patch, backend=backend, staged=staged)
+    assert again.status == "grading_failed" and "once" in again.reason
+
+
+def test_a_staged_grading_of_another_task_is_discarded(suite, tmp_path):
+    backend = _ScratchInBackend(tmp_path)
+    first, other = suite[0], next(t for t in suite if t.repo != suite[0].repo)
+    staged = stage_grading(first, backend=backend)
+    report = grade(other, other.patch, backend=backend, staged=lambda: staged)
+    assert report.resolved and report.instance_id == other.instance_id
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_staged_grading_closed_unused_leaves_nothing(task, tmp_path):
+    backend = _ScratchInBackend(tmp_path)
+    staged = stage_grading(task, backend=backend)
+    staged.close()
+    staged.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_staged_grading_is_not_taken_when_the_cache_answers(task, tmp_path):
+    cache = RewardCache(tmp_path / "cache")
+    first = grade(task, "", cache=cache)
+    taken = []
+    again = grade(task, "", cache=cache, staged=lambda: taken.append(1))
+    assert again.cached and not taken and again.resolved == first.resolved

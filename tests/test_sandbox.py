@@ -6,6 +6,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import time
 
 import pytest
 
@@ -133,3 +134,67 @@ def test_the_end_marker_is_found_only_whole():
     assert _find_marker(bytearray(b"out\nabc123 0\n"), needle) == (3, 0)
     assert _find_marker(bytearray(b"abc123 x\nmore\nabc123 17\n"), needle) == (13, 17)  # a look-alike first
     assert _find_marker(bytearray(b"abc123 255\n"), needle) == (0, 255)
+
+
+# ----------------------------------------------------------------------------- staged commands
+
+def _staged_box(tmp_path, overlay: bool):
+    from nano_gym.sandbox.overlay import make_overlay, overlay_unavailable
+
+    base = tmp_path / "base"
+    base.mkdir()
+    (base / "hello.txt").write_text("hi\n")
+    backend = LocalBackend(limits=SandboxLimits(command_timeout=5, grace=1.0))
+    runtime = ensure_runtime(RuntimeSpec())
+    if not overlay:
+        return backend.start(base, runtime), base
+    if overlay_unavailable() is not None:
+        pytest.skip(f"no overlay here: {overlay_unavailable()}")
+    layout = make_overlay(base, tmp_path)
+    return backend.start(layout.merged, runtime, overlay=layout), layout.upper
+
+
+def _bwrap_children() -> int:
+    count = 0
+    for task in os.scandir(f"/proc/{os.getpid()}/task"):
+        with open(f"{task.path}/children") as fh:
+            for child in fh.read().split():
+                try:
+                    with open(f"/proc/{child}/comm") as comm:
+                        count += comm.read().strip() == "bwrap"
+                except OSError:
+                    continue
+    return count
+
+
+@pytest.mark.parametrize("overlay", [False, True], ids=["copy", "overlay"])
+def test_a_staged_command_runs_only_when_told_and_sees_what_the_host_wrote_meanwhile(tmp_path, overlay):
+    box, changes = _staged_box(tmp_path, overlay)
+    staged = box.stage(["/bin/sh", "-c", "cat input.txt hello.txt; echo ran > marker"])
+    try:
+        time.sleep(0.3)
+        assert not (staged.workspace / "marker").exists() and not (changes / "marker").exists()
+        (staged.workspace / "input.txt").write_text("from the host\n")
+        result = staged.run(timeout=10)
+        assert result.exit_code == 0 and result.output == "from the host\nhi\n"
+        assert (changes / "marker").read_text() == "ran\n"
+        assert (changes / "input.txt").exists()  # an overlay keeps the host's write as a change too
+        with pytest.raises(Exception, match="runs once"):
+            staged.run(timeout=10)
+    finally:
+        staged.close()
+        box.close()
+    assert _bwrap_children() == 0
+
+
+@pytest.mark.parametrize("overlay", [False, True], ids=["copy", "overlay"])
+def test_a_staged_command_closed_unrun_never_runs_and_leaves_no_process(tmp_path, overlay):
+    box, changes = _staged_box(tmp_path, overlay)
+    before = _bwrap_children()
+    staged = box.stage(["/bin/sh", "-c", "echo ran > marker"])
+    assert _bwrap_children() == before + 1
+    staged.close()
+    staged.close()  # idempotent
+    box.close()
+    assert _bwrap_children() == before
+    assert not (changes / "marker").exists()
