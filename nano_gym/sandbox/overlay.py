@@ -10,20 +10,16 @@ reaches it through `/proc/<pid>/root`.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import SandboxError
-from .procs import kill_process_group
 
-__all__ = ["OverlayLayout", "make_overlay", "overlay_prefix", "overlay_unavailable", "mounted"]
+__all__ = ["OverlayLayout", "make_overlay", "overlay_prefix", "overlay_unavailable"]
 
 # Retries: a namespace killed a moment ago may still hold the previous mount of the same dirs.
 _MOUNT = ('i=0; until mount -t overlay overlay -o "lowerdir=$1,upperdir=$2,workdir=$3,userxattr" "$4"; do '
@@ -54,29 +50,6 @@ def overlay_prefix(layout: OverlayLayout) -> list[str]:
     if any(c in p for p in paths for c in _UNSAFE):
         raise ValueError(f"overlay paths must not contain {_UNSAFE}: {paths}")
     return [_unshare(), "-Urm", "--", "/bin/sh", "-c", _MOUNT, "sh", *paths]
-
-
-@contextlib.contextmanager
-def mounted(layout: OverlayLayout, timeout: float = 30.0) -> Iterator[Path]:
-    """The merged view of `layout` as the host can write it, for the harness's own use (the
-    grader prepares a workspace through it): a namespace holding the mount and nothing else, no
-    jail, since no code of the repository runs in it. The mount is gone when the block ends."""
-    proc = subprocess.Popen([*overlay_prefix(layout), "/bin/sh", "-c", "echo ready; read _"],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={"PATH": "/usr/bin:/bin"}, start_new_session=True)
-    try:
-        try:
-            line = proc.stdout.readline() if proc.stdout is not None else b""
-        except OSError:
-            line = b""
-        if line != b"ready\n":
-            proc.wait(timeout)
-            raise SandboxError(f"cannot mount the overlay: {proc.stderr.read().decode(errors='replace')[-300:]}")
-        yield Path(f"/proc/{proc.pid}/root{layout.merged}")
-    finally:
-        kill_process_group(proc)
-        if proc.stderr is not None:
-            proc.stderr.close()
 
 
 def _unshare() -> str:
