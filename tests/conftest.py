@@ -35,6 +35,24 @@ def task(suite) -> Task:
     return next(t for t in suite if t.instance_id == "nano-gym__cfgloader-1")
 
 
+def _bwrap_children() -> int:
+    """bwrap processes started by this process (one per live jail, staged or running)."""
+    count = 0
+    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            try:
+                count += Path(f"/proc/{child}/comm").read_text().strip() == "bwrap"
+            except OSError:
+                continue
+    return count
+
+
+@pytest.fixture
+def jails():
+    """Counts the jails this test process has alive: `jails()`."""
+    return _bwrap_children
+
+
 @pytest.fixture
 def env(task):
     env = gym.make("NanoSWE-v0", tasks=[task], command_timeout=10.0)

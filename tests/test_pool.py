@@ -3,7 +3,6 @@ grading sandbox staged meanwhile, and nothing it prepared outlives the env."""
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from pathlib import Path
@@ -139,19 +138,7 @@ def test_gradings_are_staged_for_episodes_that_follow_an_ended_one_and_closed_wh
     assert staged[2].closed  # still held when the pool closed
 
 
-def _jails_of(pid: int) -> int:
-    """bwrap processes started by process `pid` (one per running jail)."""
-    count = 0
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            try:
-                count += Path(f"/proc/{child}/comm").read_text().strip() == "bwrap"
-            except OSError:
-                continue
-    return count
-
-
-def test_an_episode_prepared_ahead_is_graded_in_the_sandbox_staged_for_it(task, monkeypatch):
+def test_an_episode_prepared_ahead_is_graded_in_the_sandbox_staged_for_it(task, monkeypatch, jails):
     """An env holds one jail mid-episode; once one ends, the next episode's jail and its staged
     grading sandbox; nothing once closed."""
     import nano_gym.envs.swe_env as swe_env
@@ -166,13 +153,13 @@ def test_an_episode_prepared_ahead_is_graded_in_the_sandbox_staged_for_it(task, 
     try:
         env.reset(seed=0)  # nothing was prepared: made on demand, nothing staged
         env.step({"name": "shell", "arguments": {"cmd": "true"}})
-        assert _jails_of(os.getpid()) == 1  # nothing is prepared while an episode runs
+        assert jails() == 1  # nothing is prepared while an episode runs
         env.step(submit)
         assert on_demand == [1]
         # Once an episode ends, the next one is prepared and its grading staged: one jail each.
-        assert _wait_for(lambda: ahead == [1] and _jails_of(os.getpid()) == 2)
+        assert _wait_for(lambda: ahead == [1] and jails() == 2)
         env.reset()
-        assert _jails_of(os.getpid()) == 2
+        assert jails() == 2
         _, reward, terminated, _, info = env.step(submit)
         assert terminated and info["reward_status"] == "graded" and reward == 0.0
         assert on_demand == [1]  # graded in the staged sandbox
@@ -180,9 +167,9 @@ def test_an_episode_prepared_ahead_is_graded_in_the_sandbox_staged_for_it(task, 
         env.reset()
         env.reset()  # in the middle of an episode: the new one is made on demand, nothing staged
         assert not _wait_for(lambda: len(ahead) > 2, timeout=0.5)
-        assert _jails_of(os.getpid()) == 1
+        assert jails() == 1
         _, _, _, _, info = env.step(submit)
         assert info["reward_status"] == "graded" and on_demand == [1, 1]
     finally:
         env.close()
-    assert _jails_of(os.getpid()) == 0
+    assert jails() == 0

@@ -154,21 +154,8 @@ def _staged_box(tmp_path, overlay: bool):
     return backend.start(layout.merged, runtime, overlay=layout), layout.upper
 
 
-def _bwrap_children() -> int:
-    count = 0
-    for task in os.scandir(f"/proc/{os.getpid()}/task"):
-        with open(f"{task.path}/children") as fh:
-            for child in fh.read().split():
-                try:
-                    with open(f"/proc/{child}/comm") as comm:
-                        count += comm.read().strip() == "bwrap"
-                except OSError:
-                    continue
-    return count
-
-
 @pytest.mark.parametrize("overlay", [False, True], ids=["copy", "overlay"])
-def test_a_staged_command_runs_only_when_told_and_sees_what_the_host_wrote_meanwhile(tmp_path, overlay):
+def test_a_staged_command_runs_only_when_told_and_sees_what_the_host_wrote_meanwhile(tmp_path, overlay, jails):
     box, changes = _staged_box(tmp_path, overlay)
     staged = box.stage(["/bin/sh", "-c", "cat input.txt hello.txt; echo ran > marker"])
     try:
@@ -184,17 +171,17 @@ def test_a_staged_command_runs_only_when_told_and_sees_what_the_host_wrote_meanw
     finally:
         staged.close()
         box.close()
-    assert _bwrap_children() == 0
+    assert jails() == 0
 
 
 @pytest.mark.parametrize("overlay", [False, True], ids=["copy", "overlay"])
-def test_a_staged_command_closed_unrun_never_runs_and_leaves_no_process(tmp_path, overlay):
+def test_a_staged_command_closed_unrun_never_runs_and_leaves_no_process(tmp_path, overlay, jails):
     box, changes = _staged_box(tmp_path, overlay)
-    before = _bwrap_children()
+    before = jails()
     staged = box.stage(["/bin/sh", "-c", "echo ran > marker"])
-    assert _bwrap_children() == before + 1
+    assert jails() == before + 1
     staged.close()
     staged.close()  # idempotent
     box.close()
-    assert _bwrap_children() == before
+    assert jails() == before
     assert not (changes / "marker").exists()
