@@ -36,6 +36,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -603,12 +604,10 @@ def measure_nano(repo: dict[str, Any], mirrors: Path, counts: Counts) -> dict[st
                 direct_samples.append(direct()[0])
         out["grade"] = summarize(cold)
         out["grade_direct"] = summarize(direct_samples)
-        ratios = sorted(g / d for g, d in zip(cold, direct_samples) if d > 0)
+        ratios = [g / d for g, d in zip(cold, direct_samples) if d > 0]
         if ratios:
-            mid = len(ratios) // 2
-            median = ratios[mid] if len(ratios) % 2 else (ratios[mid - 1] + ratios[mid]) / 2
-            out["grade_ratio"] = {"median": median, "pairs": [[round(g * 1000, 3), round(d * 1000, 3)]
-                                                             for g, d in zip(cold, direct_samples)]}
+            out["grade_ratio"] = {"median": statistics.median(ratios),
+                                  "pairs": [[round(g * 1000, 3), round(d * 1000, 3)] for g, d in zip(cold, direct_samples)]}
         out["grade_cached"] = summarize(cached)
         out["diff"] = summarize(diffs)
         out["submit_step"] = summarize(submits)
