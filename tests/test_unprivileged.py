@@ -1,5 +1,5 @@
 """A whole training loop as an ordinary user: most users are not root, so the fast paths
-(overlay workspaces in a user namespace, the prefetch pool, grading over an overlay) and the
+(overlay workspaces in a user namespace, the prefetch pool, staged grading over an overlay) and the
 runtime build must work without privileges. Run as `nobody` from a virtualenv of the system
 interpreter with the package installed into it, with a cache of its own."""
 
@@ -21,7 +21,8 @@ SCRIPT = textwrap.dedent("""
     import nano_gym
     from nano_gym.policies import OraclePolicy
 
-    env = gym.make("NanoSWE-v0", task_ids=[sys.argv[1]], command_timeout=20)
+    # No reward cache: every episode is graded, the later ones in sandboxes staged in the background.
+    env = gym.make("NanoSWE-v0", task_ids=[sys.argv[1]], command_timeout=20, reward_cache=False)
     rewards = {}
     for name in ("oracle", "oracle", "empty"):
         obs, info = env.reset(seed=0)

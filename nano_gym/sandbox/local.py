@@ -48,7 +48,8 @@ class StagedJail:
     _used: bool = False
 
     def run(self, *, timeout: float, output_bytes: int | None = None) -> ExecResult:
-        """Start the command, wait for it (at most `timeout`), then remove the jail."""
+        """Start the command, wait for it (at most `timeout`), then remove the jail: every process
+        of it is gone when this returns, so nothing writes to a passed descriptor any more."""
         if self._used:
             raise SandboxError("a staged command runs once")
         self._used = True
