@@ -319,9 +319,9 @@ def run_tests(task: Task, diff: str, *, backend: Backend | None = None,
               staged: StagedGrading | None = None) -> TestRun:
     """Apply `diff` (minus test infrastructure and shadowing modules) and `test_patch` to a fresh
     base, plant the canaries and run the tests. `staged` (taken over: it is closed) is this
-    task's grading sandbox made ahead; without one it is made now."""
-    if staged is not None and staged.task != task:
-        staged.close()
+    task's grading sandbox made ahead; without one (or with one no longer waiting) it is made now."""
+    if staged is not None and (staged.task != task or staged.command is None or not staged.command.waiting):
+        staged.close()  # made for another task, or its jail died while it waited
         staged = None
     if staged is None:
         try:

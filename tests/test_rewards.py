@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -420,8 +422,11 @@ def test_a_staged_grading_grades_like_a_fresh_one_runs_once_and_leaves_nothing(t
     empty = run_tests(task, "", backend=backend, staged=staged)
     assert empty.status == "graded" and empty.trusted and empty.tests[F2P] != "PASSED"
     assert list(tmp_path.iterdir()) == []
-    again = run_tests(task, task.patch, backend=backend, staged=staged)
+    again = staged.run(task.patch, timeout=60)
     assert again.status == "grading_failed" and "once" in again.reason
+    fresh = run_tests(task, task.patch, backend=backend, staged=staged)  # a used one is made again
+    assert fresh.status == "graded" and fresh.trusted and fresh.tests[F2P] == "PASSED"
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_staged_grading_of_another_task_is_discarded(suite, tmp_path):
@@ -430,6 +435,17 @@ def test_a_staged_grading_of_another_task_is_discarded(suite, tmp_path):
     staged = stage_grading(first, backend=backend)
     report = grade(other, other.patch, backend=backend, staged=lambda: staged)
     assert report.resolved and report.instance_id == other.instance_id
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_staged_grading_whose_jail_died_is_made_again(task, tmp_path):
+    backend = _ScratchInBackend(tmp_path)
+    staged = stage_grading(task, backend=backend)
+    jail = staged.command._blocked.proc
+    os.killpg(jail.pid, signal.SIGKILL)  # as the OOM killer or a stray pkill would
+    jail.wait()
+    report = grade(task, task.patch, backend=backend, staged=lambda: staged)
+    assert report.status == "graded" and report.resolved
     assert list(tmp_path.iterdir()) == []
 
 

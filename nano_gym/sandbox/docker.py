@@ -259,6 +259,10 @@ class DeferredExec:
     def workspace(self) -> Path:
         return self.sandbox.workspace
 
+    @property
+    def waiting(self) -> bool:
+        return True  # nothing runs before `run`
+
     def run(self, *, timeout: float, output_bytes: int | None = None) -> ExecResult:
         return self.sandbox.exec(self.argv, timeout=timeout, extra_binds=self.extra_binds,
                                  output_bytes=output_bytes, pass_fds=self.pass_fds)

@@ -47,6 +47,10 @@ class StagedJail:
     workspace: Path  # where the host writes the workspace until `run`
     _used: bool = False
 
+    @property
+    def waiting(self) -> bool:
+        return not self._used and self._blocked.proc.poll() is None
+
     def run(self, *, timeout: float, output_bytes: int | None = None) -> ExecResult:
         """Start the command, wait for it (at most `timeout`), then remove the jail: every process
         of it is gone when this returns, so nothing writes to a passed descriptor any more."""
