@@ -80,9 +80,10 @@ class BlockedJail:
         return self.proc
 
     def abort(self) -> None:
-        """Kill the jail before it ran anything."""
-        self._close_block()
+        """Kill the jail before it ran anything. Killed first: closing the block descriptor
+        alone would release it."""
         kill_process_group(self.proc)
+        self._close_block()
 
     def _close_block(self) -> None:
         if self._block_w != -1:
